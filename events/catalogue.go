@@ -1,0 +1,234 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+	"unicode/utf8"
+)
+
+// Payload is the typed body of an event. Every catalogue type implements it.
+type Payload interface {
+	// EventType returns the stable type name, e.g. "case.reported".
+	EventType() string
+	// Validate checks the payload on its own (field presence, enums,
+	// lengths, UTF-8). Rules that need the ledger's state are the ledger's.
+	Validate() error
+}
+
+// Spec describes one catalogue entry.
+type Spec struct {
+	// Type is the stable type name.
+	Type string
+	// Schema is the current payload schema version.
+	Schema uint16
+	// StreamKind is the kind of stream the type may be appended to.
+	StreamKind string
+	// Doc is a one-line description.
+	Doc string
+
+	new func() Payload
+}
+
+// New returns a zero payload of the spec's type.
+func (s Spec) New() Payload { return s.new() }
+
+var catalogue = map[string]Spec{
+	TypeCaseReported:   {TypeCaseReported, 1, StreamCase, "request received (上报/受理)", func() Payload { return new(CaseReported) }},
+	TypeCaseDispatched: {TypeCaseDispatched, 1, StreamCase, "sent to a unit (派单/转办)", func() Payload { return new(CaseDispatched) }},
+	TypeCaseReturned:   {TypeCaseReturned, 1, StreamCase, "unit refuses the order (退单)", func() Payload { return new(CaseReturned) }},
+	TypeCaseAccepted:   {TypeCaseAccepted, 1, StreamCase, "unit signs for the order (签收)", func() Payload { return new(CaseAccepted) }},
+	TypeCaseContacted:  {TypeCaseContacted, 1, StreamCase, "unit contacted the citizen", func() Payload { return new(CaseContacted) }},
+	TypeCaseExtended:   {TypeCaseExtended, 1, StreamCase, "deadline extension granted", func() Payload { return new(CaseExtended) }},
+	TypeCaseResolved:   {TypeCaseResolved, 1, StreamCase, "unit finished (办结)", func() Payload { return new(CaseResolved) }},
+	TypeCaseReopened:   {TypeCaseReopened, 1, StreamCase, "reopened (重办)", func() Payload { return new(CaseReopened) }},
+	TypeCaseRated:      {TypeCaseRated, 1, StreamCase, "citizen return-visit answer (回访评价)", func() Payload { return new(CaseRated) }},
+	TypeCaseMerged:     {TypeCaseMerged, 1, StreamCase, "duplicate of another case", func() Payload { return new(CaseMerged) }},
+	TypeCaseClosed:     {TypeCaseClosed, 1, StreamCase, "archived; no further events", func() Payload { return new(CaseClosed) }},
+	TypeTopicOpened:    {TypeTopicOpened, 1, StreamTopic, "community topic opened for deliberation (社区议事)", func() Payload { return new(TopicOpened) }},
+	TypeBallotCast:     {TypeBallotCast, 1, StreamTopic, "an eligible voter's ballot", func() Payload { return new(BallotCast) }},
+	TypeTopicClosed:    {TypeTopicClosed, 1, StreamTopic, "voting closed, result published", func() Payload { return new(TopicClosed) }},
+	TypeUnitRegistered: {TypeUnitRegistered, 1, StreamRegistry, "a unit and its place in the hierarchy", func() Payload { return new(UnitRegistered) }},
+	TypeRespPublished:  {TypeRespPublished, 1, StreamRegistry, "responsibility list (职责清单/派单目录), versioned", func() Payload { return new(ResponsibilityPublished) }},
+	TypeSubjectErased:  {TypeSubjectErased, 1, StreamRegistry, "a citizen's personal data was crypto-shredded", func() Payload { return new(SubjectErased) }},
+}
+
+// Lookup returns the catalogue entry for a type name.
+func Lookup(typ string) (Spec, bool) {
+	s, ok := catalogue[typ]
+	return s, ok
+}
+
+// Types returns every catalogue type name, sorted.
+func Types() []string {
+	out := make([]string, 0, len(catalogue))
+	for t := range catalogue {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EncodePayload validates p and returns its canonical bytes: compact JSON
+// with fields in declaration order. These are the bytes stored and hashed.
+func EncodePayload(p Payload) ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode %s: %v", ErrInvalid, p.EventType(), err)
+	}
+	if len(b) > MaxPayloadBytes {
+		return nil, fmt.Errorf("%w: %s payload is %d bytes, limit %d", ErrTooLarge, p.EventType(), len(b), MaxPayloadBytes)
+	}
+	return b, nil
+}
+
+// DecodePayload strictly decodes payload bytes of a type and schema:
+// unknown fields, trailing data, invalid UTF-8 and wrong-typed fields are
+// errors, and the result is validated.
+func DecodePayload(typ string, schema uint16, data []byte) (Payload, error) {
+	spec, ok := catalogue[typ]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownType, typ)
+	}
+	if schema != spec.Schema {
+		return nil, fmt.Errorf("%w: %s schema %d (this build knows %d)", ErrUnsupportedSchema, typ, schema, spec.Schema)
+	}
+	if len(data) > MaxPayloadBytes {
+		return nil, fmt.Errorf("%w: %s payload is %d bytes, limit %d", ErrTooLarge, typ, len(data), MaxPayloadBytes)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: %s payload is not valid UTF-8", ErrInvalid, typ)
+	}
+	p := spec.new()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return nil, fmt.Errorf("%w: %s payload: %s", ErrInvalid, typ, jsonProblem(err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: %s payload: trailing data after the JSON object", ErrInvalid, typ)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// jsonProblem turns encoding/json errors into messages that name the field.
+func jsonProblem(err error) string {
+	switch e := err.(type) {
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return fmt.Sprintf("field %q must be %s, got %s", e.Field, jsonKind(e.Type.Kind().String()), e.Value)
+		}
+		return fmt.Sprintf("must be a JSON %s, got %s", jsonKind(e.Type.Kind().String()), e.Value)
+	case *json.SyntaxError:
+		return fmt.Sprintf("malformed JSON at byte %d: %v", e.Offset, e)
+	}
+	return err.Error()
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	}
+	return k
+}
+
+// FieldError is a validation failure naming the field and the rule broken.
+// It unwraps to ErrInvalid.
+type FieldError struct {
+	Field string
+	Rule  string
+}
+
+func (e *FieldError) Error() string { return "events: invalid event: " + e.Field + " " + e.Rule }
+
+// Unwrap returns ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func invalid(field, rule string) error { return &FieldError{Field: field, Rule: rule} }
+
+func checkID(field, s string, required bool) error {
+	if s == "" {
+		if required {
+			return invalid(field, "is required")
+		}
+		return nil
+	}
+	if len(s) > MaxIDBytes {
+		return invalid(field, fmt.Sprintf("is %d bytes, limit %d", len(s), MaxIDBytes))
+	}
+	if !utf8.ValidString(s) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return invalid(field, "contains a control character")
+		}
+	}
+	return nil
+}
+
+func checkText(field, s string, required bool) error {
+	if s == "" {
+		if required {
+			return invalid(field, "is required")
+		}
+		return nil
+	}
+	if len(s) > MaxTextBytes {
+		return invalid(field, fmt.Sprintf("is %d bytes, limit %d", len(s), MaxTextBytes))
+	}
+	if !utf8.ValidString(s) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	return nil
+}
+
+func checkEnum(field, v string, allowed ...string) error {
+	if v == "" {
+		return invalid(field, fmt.Sprintf("is required (one of %v)", allowed))
+	}
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return invalid(field, fmt.Sprintf("%q is not one of %v", v, allowed))
+}
+
+// Times before MinTime or after MaxTime are refused: they are typing errors,
+// and outside them nanosecond timestamps overflow.
+var (
+	MinTime = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// CheckTime validates a timestamp field.
+func CheckTime(field string, t time.Time, required bool) error {
+	if t.IsZero() {
+		if required {
+			return invalid(field, "is required (RFC 3339 with zone, e.g. 2026-11-02T09:30:00+08:00)")
+		}
+		return nil
+	}
+	if t.Before(MinTime) || !t.Before(MaxTime) {
+		return invalid(field, fmt.Sprintf("%s is outside %d..%d", t.Format(time.RFC3339), MinTime.Year(), MaxTime.Year()-1))
+	}
+	return nil
+}
