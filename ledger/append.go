@@ -1,0 +1,409 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
+)
+
+// Config configures a Ledger. The zero value is ready to use.
+type Config struct {
+	// Clock returns the ledger time stamped on events as RecordedAt.
+	// Default time.Now. Recorded times never run backwards: a clock that
+	// steps back is held at the last time stamped.
+	Clock func() time.Time
+	// CachedStreams bounds how many streams' lifecycle state is kept in
+	// memory. Default 262144. A stream not cached is folded from the store.
+	CachedStreams int
+	// MaxRetries bounds retries of an Any-version append that lost a race
+	// with another process's writer. Default 8.
+	MaxRetries int
+}
+
+// Ledger is the write side. Create one with New; it is safe for concurrent use.
+type Ledger struct {
+	st    store.Store
+	clock func() time.Time
+	cfg   Config
+
+	locks [256]sync.Mutex
+	seed  maphash.Seed
+
+	cacheMu sync.Mutex
+	cache   map[string]*streamState
+
+	regMu    sync.RWMutex // guards reg
+	reg      *registry
+	regWrite sync.Mutex // serialises batches that change the registry
+
+	timeMu   sync.Mutex
+	lastTime time.Time
+}
+
+// New opens the write side over a store, loading the registry streams.
+func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.CachedStreams <= 0 {
+		cfg.CachedStreams = 1 << 18
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 8
+	}
+	l := &Ledger{st: s, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, reg: newRegistry()}
+	ov := &overlay{base: l.reg}
+	for _, stream := range []string{events.UnitsStream, events.ResponsibilityStream, events.SubjectsStream} {
+		st := &streamState{version: -1}
+		err := s.ReadStream(ctx, stream, 0, func(r store.Record) error {
+			p, err := r.Event.Payload()
+			if err != nil {
+				return fmt.Errorf("ledger: load %s version %d: %w", stream, r.Event.Version, err)
+			}
+			apply(st, ov, &r.Event, p)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load registry: %w", err)
+		}
+		l.cache[stream] = st
+	}
+	ov.commit()
+	return l, nil
+}
+
+// Store returns the store the ledger writes to.
+func (l *Ledger) Store() store.Store { return l.st }
+
+// Batch is the part of an atomic append that goes to one stream.
+type Batch struct {
+	Stream string
+	Expect Expect
+	Drafts []events.Draft
+}
+
+// Result reports where one stream's drafts landed.
+type Result struct {
+	Stream string
+	// Positions holds the global position of each draft, in order.
+	Positions []uint64
+	// Versions holds the stream version of each draft, in order.
+	Versions []uint64
+	// Duplicate[i] is true when draft i was an idempotent re-send of an
+	// acknowledged event and nothing was written for it.
+	Duplicate []bool
+	// Events are the sealed events (as stored) for the drafts, in order.
+	Events []events.Event
+}
+
+// Append appends drafts to one stream, atomically, checking the expected version.
+func (l *Ledger) Append(ctx context.Context, stream string, expect Expect, drafts ...events.Draft) (Result, error) {
+	res, err := l.AppendAtomic(ctx, Batch{Stream: stream, Expect: expect, Drafts: drafts})
+	if err != nil {
+		return Result{}, err
+	}
+	return res[0], nil
+}
+
+// AppendAtomic appends to several streams in one durable, all-or-nothing
+// commit. Drafts are checked in order: a draft sees the effects of every
+// draft before it in the call, on any stream. A stream may appear only once.
+func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, error) {
+	if len(batches) == 0 {
+		return nil, fmt.Errorf("%w: nothing to append", store.ErrInvalidAppend)
+	}
+	prepared := make([][]events.Event, len(batches))
+	payloads := make([][]events.Payload, len(batches))
+	touchesRegistry := false
+	seen := make(map[string]bool, len(batches))
+	for bi, b := range batches {
+		if len(b.Drafts) == 0 {
+			return nil, fmt.Errorf("%w: no events for %s", store.ErrInvalidAppend, b.Stream)
+		}
+		if seen[b.Stream] {
+			return nil, fmt.Errorf("%w: %s appears twice in one call", store.ErrInvalidAppend, b.Stream)
+		}
+		seen[b.Stream] = true
+		evs := make([]events.Event, len(b.Drafts))
+		ps := make([]events.Payload, len(b.Drafts))
+		for i := range b.Drafts {
+			d := &b.Drafts[i]
+			if d.Stream == "" {
+				d.Stream = b.Stream
+			}
+			ev, err := d.Event()
+			if err == nil && d.Stream != b.Stream {
+				err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)
+			}
+			if err != nil {
+				typ := ""
+				if d.Payload != nil {
+					typ = d.Payload.EventType()
+				}
+				return nil, &RuleError{Stream: b.Stream, ID: d.ID, Type: typ, Index: i, Rule: "invalid", Detail: err.Error(), err: err}
+			}
+			evs[i], ps[i] = ev, d.Payload
+		}
+		if kind, _ := events.SplitStream(b.Stream); kind == events.StreamRegistry {
+			touchesRegistry = true
+		}
+		prepared[bi], payloads[bi] = evs, ps
+	}
+
+	if touchesRegistry {
+		l.regWrite.Lock()
+		defer l.regWrite.Unlock()
+	}
+	unlock := l.lockStreams(batches)
+	defer unlock()
+
+	for attempt := 0; ; attempt++ {
+		res, retry, err := l.tryAppend(ctx, batches, prepared, payloads)
+		if !retry || attempt >= l.cfg.MaxRetries {
+			return res, err
+		}
+	}
+}
+
+// lockStreams takes the stripe locks of every stream in a fixed order.
+func (l *Ledger) lockStreams(batches []Batch) func() {
+	idx := make([]int, 0, len(batches))
+	have := map[int]bool{}
+	for _, b := range batches {
+		i := int(maphash.String(l.seed, b.Stream) % uint64(len(l.locks)))
+		if !have[i] {
+			have[i] = true
+			idx = append(idx, i)
+		}
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		l.locks[i].Lock()
+	}
+	return func() {
+		for j := len(idx) - 1; j >= 0; j-- {
+			l.locks[idx[j]].Unlock()
+		}
+	}
+}
+
+func (l *Ledger) now() time.Time {
+	t := l.clock().UTC()
+	l.timeMu.Lock()
+	defer l.timeMu.Unlock()
+	if t.Before(l.lastTime) {
+		t = l.lastTime
+	}
+	l.lastTime = t
+	return t
+}
+
+// tryAppend is one attempt. retry is true when the store refused because
+// another writer moved a stream and the caller asked for Any.
+func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]events.Event, payloads [][]events.Payload) ([]Result, bool, error) {
+	results := make([]Result, len(batches))
+	states := make([]*streamState, len(batches))
+	byStream := make(map[string]*streamState, len(batches))
+
+	// Idempotency first: drafts whose ID is stored with the same content are
+	// acknowledged with their original position.
+	for bi, b := range batches {
+		r := &results[bi]
+		r.Stream = b.Stream
+		n := len(prepared[bi])
+		r.Positions, r.Versions, r.Duplicate, r.Events = make([]uint64, n), make([]uint64, n), make([]bool, n), make([]events.Event, n)
+		for i := range prepared[bi] {
+			ev := &prepared[bi][i]
+			rec, found, err := l.st.Lookup(ctx, ev.ID)
+			if err != nil {
+				return nil, false, fmt.Errorf("ledger: look up %s: %w", ev.ID, err)
+			}
+			if !found {
+				continue
+			}
+			if !events.SameContent(&rec.Event, ev) {
+				return nil, false, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: "id-conflict",
+					Detail: fmt.Sprintf("id already stored at position %d (%s %s) with different content", rec.Position, rec.Event.Stream, rec.Event.Type), err: ErrIDConflict}
+			}
+			r.Positions[i], r.Versions[i], r.Duplicate[i] = rec.Position, rec.Event.Version, true
+			r.Events[i] = rec.Event
+		}
+	}
+
+	l.regMu.RLock()
+	ov := &overlay{base: l.reg}
+	l.regMu.RUnlock()
+	chk := &checker{reg: ov, caseExists: func(stream string) (bool, error) {
+		if st, ok := byStream[stream]; ok {
+			return st.version >= 0, nil
+		}
+		v, _, err := l.st.StreamHead(ctx, stream)
+		return v >= 0, err
+	}}
+
+	recorded := l.now()
+	appends := make([]store.StreamAppend, 0, len(batches))
+	appendOf := make([]int, len(batches)) // batch -> index in appends, -1 if all duplicates
+	for bi, b := range batches {
+		appendOf[bi] = -1
+		cached, err := l.state(ctx, b.Stream)
+		if err != nil {
+			return nil, false, err
+		}
+		st := cached.clone()
+		states[bi] = st
+		byStream[b.Stream] = st
+		r := &results[bi]
+		allDup := true
+		for _, d := range r.Duplicate {
+			allDup = allDup && d
+		}
+		if allDup {
+			continue
+		}
+		if !b.Expect.IsAny() && b.Expect.Version() != st.version {
+			return nil, false, &RuleError{Stream: b.Stream, ID: prepared[bi][0].ID, Type: prepared[bi][0].Type, Rule: "wrong-expected-version",
+				Detail: fmt.Sprintf("expected %s, stream is at %d", b.Expect, st.version),
+				err:    &store.WrongVersionError{Stream: b.Stream, Expected: b.Expect.Version(), Actual: st.version}}
+		}
+		sa := store.StreamAppend{Stream: b.Stream, Expected: st.version}
+		for i := range prepared[bi] {
+			if r.Duplicate[i] {
+				continue
+			}
+			ev := prepared[bi][i] // copy: a retry starts from the unsealed draft
+			v, err := chk.check(st, &ev, payloads[bi][i])
+			if err != nil {
+				return nil, false, err
+			}
+			if v != nil {
+				return nil, false, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: v.rule, Detail: v.detail}
+			}
+			ev.Version = uint64(st.version + 1)
+			ev.RecordedAt = recorded
+			ev.Seal(st.last)
+			apply(st, ov, &ev, payloads[bi][i])
+			sa.Events = append(sa.Events, ev)
+			r.Versions[i] = ev.Version
+			r.Events[i] = ev
+		}
+		appendOf[bi] = len(appends)
+		appends = append(appends, sa)
+	}
+	if len(appends) == 0 {
+		return results, false, nil
+	}
+
+	sres, err := l.st.Append(ctx, appends...)
+	if err != nil {
+		for _, a := range appends {
+			l.forget(a.Stream)
+		}
+		if errors.Is(err, store.ErrWrongExpectedVersion) || errors.Is(err, store.ErrDuplicateID) {
+			anyOnly := true
+			for _, b := range batches {
+				anyOnly = anyOnly && b.Expect.IsAny()
+			}
+			if anyOnly || errors.Is(err, store.ErrDuplicateID) {
+				return nil, true, err
+			}
+			var wv *store.WrongVersionError
+			if errors.As(err, &wv) {
+				return nil, false, &RuleError{Stream: wv.Stream, Rule: "wrong-expected-version", Detail: wv.Error(), err: err}
+			}
+		}
+		return nil, false, fmt.Errorf("ledger: append: %w", err)
+	}
+	for bi := range batches {
+		ai := appendOf[bi]
+		if ai < 0 {
+			continue
+		}
+		sr := sres[ai]
+		pos := sr.FirstPosition
+		r := &results[bi]
+		for i := range r.Positions {
+			if r.Duplicate[i] {
+				continue
+			}
+			r.Positions[i] = pos
+			pos++
+		}
+	}
+	// Publish the new states.
+	if !ov.empty() {
+		l.regMu.Lock()
+		ov.commit()
+		l.regMu.Unlock()
+	}
+	l.cacheMu.Lock()
+	for bi, b := range batches {
+		l.putLocked(b.Stream, states[bi])
+	}
+	l.cacheMu.Unlock()
+	return results, false, nil
+}
+
+// state returns the cached state of a stream, folding it from the store if
+// it is not cached. The caller holds the stream's lock.
+func (l *Ledger) state(ctx context.Context, stream string) (*streamState, error) {
+	l.cacheMu.Lock()
+	st, ok := l.cache[stream]
+	l.cacheMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st = &streamState{version: -1}
+	scratch := &overlay{base: newRegistry()}
+	err := l.st.ReadStream(ctx, stream, 0, func(r store.Record) error {
+		p, err := r.Event.Payload()
+		if err != nil {
+			return fmt.Errorf("ledger: fold %s version %d: %w", stream, r.Event.Version, err)
+		}
+		apply(st, scratch, &r.Event, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.cacheMu.Lock()
+	l.putLocked(stream, st)
+	l.cacheMu.Unlock()
+	return st, nil
+}
+
+func (l *Ledger) putLocked(stream string, st *streamState) {
+	if len(l.cache) >= l.cfg.CachedStreams {
+		// Evict about an eighth, closed cases first; registry streams stay.
+		drop := len(l.cache) / 8
+		for k, v := range l.cache {
+			if drop == 0 {
+				break
+			}
+			if kind, _ := events.SplitStream(k); kind == events.StreamRegistry {
+				continue
+			}
+			if v.c == nil || v.c.status == caseClosed || drop > len(l.cache)/16 {
+				delete(l.cache, k)
+				drop--
+			}
+		}
+	}
+	l.cache[stream] = st
+}
+
+func (l *Ledger) forget(stream string) {
+	if kind, _ := events.SplitStream(stream); kind == events.StreamRegistry {
+		return // the registry is reloaded only on New; its streams are written only here
+	}
+	l.cacheMu.Lock()
+	delete(l.cache, stream)
+	l.cacheMu.Unlock()
+}
