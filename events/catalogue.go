@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -110,13 +111,20 @@ func DecodePayload(typ string, schema uint16, data []byte) (Payload, error) {
 	if err := dec.Decode(p); err != nil {
 		return nil, fmt.Errorf("%w: %s payload: %s", ErrInvalid, typ, jsonProblem(err))
 	}
-	if dec.More() {
+	if trailing(data, dec) {
 		return nil, fmt.Errorf("%w: %s payload: trailing data after the JSON object", ErrInvalid, typ)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// trailing reports whether anything but JSON whitespace follows the value
+// dec has just decoded from b. (dec.More is not enough: it is false before
+// a stray '}' or ']'.)
+func trailing(b []byte, dec *json.Decoder) bool {
+	return len(bytes.Trim(b[dec.InputOffset():], " \t\r\n")) != 0
 }
 
 // jsonProblem turns encoding/json errors into messages that name the field.
@@ -126,9 +134,15 @@ func jsonProblem(err error) string {
 		if e.Field != "" {
 			return fmt.Sprintf("field %q must be %s, got %s", e.Field, jsonKind(e.Type.Kind().String()), e.Value)
 		}
-		return fmt.Sprintf("must be a JSON %s, got %s", jsonKind(e.Type.Kind().String()), e.Value)
+		return fmt.Sprintf("must be %s, got %s", jsonKind(e.Type.Kind().String()), e.Value)
 	case *json.SyntaxError:
 		return fmt.Sprintf("malformed JSON at byte %d: %v", e.Offset, e)
+	}
+	switch err {
+	case io.EOF:
+		return "empty input, want one JSON object"
+	case io.ErrUnexpectedEOF:
+		return "malformed JSON: unexpected end of input"
 	}
 	return err.Error()
 }
@@ -230,5 +244,12 @@ func CheckTime(field string, t time.Time, required bool) error {
 	if t.Before(MinTime) || !t.Before(MaxTime) {
 		return invalid(field, fmt.Sprintf("%s is outside %d..%d", t.Format(time.RFC3339), MinTime.Year(), MaxTime.Year()-1))
 	}
+	if off := offset(t); off < -maxZoneOffset || off > maxZoneOffset {
+		return invalid(field, fmt.Sprintf("zone offset %s is outside -18:00..+18:00", t.Format("-07:00")))
+	}
 	return nil
 }
+
+// maxZoneOffset bounds a timestamp's zone offset, in seconds: the canonical
+// encoding (codec.go) cannot hold a larger one.
+const maxZoneOffset = 18 * 3600

@@ -128,7 +128,7 @@ func (d *decoder) uvarint(what string) uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || n > 1 && d.b[n-1] == 0 { // a zero last byte is a non-minimal, non-canonical encoding
 		d.fail(what)
 		return 0
 	}
@@ -141,7 +141,7 @@ func (d *decoder) varint(what string) int64 {
 		return 0
 	}
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
+	if n <= 0 || n > 1 && d.b[n-1] == 0 {
 		d.fail(what)
 		return 0
 	}
@@ -183,7 +183,7 @@ func decodeRecord(rec []byte, e *Event, copyData bool) error {
 	e.Schema = uint16(schema)
 	occ := int64(d.u64("occurred_at"))
 	off := d.varint("zone offset")
-	if off < -18*3600 || off > 18*3600 {
+	if off < -maxZoneOffset || off > maxZoneOffset {
 		d.fail("zone offset")
 	}
 	rec64 := int64(d.u64("recorded_at"))

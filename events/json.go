@@ -108,7 +108,7 @@ func ParseLine(b []byte) (Line, error) {
 	if err := dec.Decode(&lj); err != nil {
 		return Line{}, fmt.Errorf("%w: %s", ErrInvalid, jsonProblem(err))
 	}
-	if dec.More() {
+	if trailing(b, dec) {
 		return Line{}, fmt.Errorf("%w: trailing data after the JSON object", ErrInvalid)
 	}
 	switch {
@@ -150,6 +150,11 @@ func ParseLine(b []byte) (Line, error) {
 		return Line{}, invalid("expected_version", "must be -1 (no stream) or a version >= 0")
 	}
 	if err := l.Draft.Validate(); err != nil {
+		return Line{}, err
+	}
+	// The canonical payload can be longer than the input (json.Marshal
+	// escapes <, > and &): refuse here what Draft.Event would refuse.
+	if _, err := EncodePayload(p); err != nil {
 		return Line{}, err
 	}
 	return l, nil
