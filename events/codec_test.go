@@ -305,19 +305,22 @@ func TestRecordLayout(t *testing.T) {
 	}
 }
 
-func TestDecodeRecordRejectsCorruption(t *testing.T) {
-	ev := sealedExample(t, exampleOf(events.TypeCaseAccepted), time.Date(2026, 11, 2, 9, 30, 0, 0, zones[1]))
+// corruption is a damaged record and what the decoder must name.
+type corruption struct {
+	name string
+	rec  []byte
+	msg  string
+}
+
+// corruptions damages the record of ev in every way the decoder must refuse.
+func corruptions(ev events.Event) []corruption {
 	parts := layout(&ev)
 	rec := join(parts, nil)
 	over := func(n int) []byte {
 		return append(binary.AppendUvarint(nil, uint64(n)), bytes.Repeat([]byte{'a'}, n)...)
 	}
 	overflow := append(bytes.Repeat([]byte{0xff}, 10), 0x01)
-	tests := []struct {
-		name string
-		rec  []byte
-		msg  string
-	}{
+	return []corruption{
 		{"empty", nil, "format"},
 		{"format byte 0", join(parts, map[string][]byte{"format": {0}}), "unknown format byte 0"},
 		{"format byte 2", join(parts, map[string][]byte{"format": {2}}), "unknown format byte 2"},
@@ -345,7 +348,12 @@ func TestDecodeRecordRejectsCorruption(t *testing.T) {
 		{"zone offset over +18:00", join(parts, map[string][]byte{"zone": binary.AppendVarint(nil, 18*3600+1)}), "zone offset"},
 		{"zone offset under -18:00", join(parts, map[string][]byte{"zone": binary.AppendVarint(nil, -18*3600-1)}), "zone offset"},
 	}
-	for _, tc := range tests {
+}
+
+func TestDecodeRecordRejectsCorruption(t *testing.T) {
+	ev := sealedExample(t, exampleOf(events.TypeCaseAccepted), time.Date(2026, 11, 2, 9, 30, 0, 0, zones[1]))
+	rec := events.AppendRecord(nil, &ev)
+	for _, tc := range corruptions(ev) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, decode := range []func([]byte, *events.Event) error{events.DecodeRecord, events.DecodeRecordNoCopy} {
 				var e events.Event
