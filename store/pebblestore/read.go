@@ -1,0 +1,285 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
+	"github.com/oklog/ulid/v2"
+)
+
+// checkEvery is how many records a scan delivers between checks of ctx
+// and of Close.
+const checkEvery = 1024
+
+// Head implements store.Store: the last acknowledged position.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if s.closing.Load() {
+		return 0, store.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.head.Load(), nil
+}
+
+// ReadAll implements store.Store. It delivers the events acknowledged when
+// the call starts; a scan in progress when the store is closed returns
+// store.ErrClosed.
+func (s *Store) ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.release()
+	_, err := s.readLog(ctx, from, s.head.Load(), fn)
+	return err
+}
+
+// Follow implements store.Store. It returns ctx.Err() when ctx is done and
+// store.ErrClosed when the store is closed.
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) error) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.release()
+	if from == 0 {
+		from = 1
+	}
+	for {
+		wake, head := s.watch()
+		if from <= head {
+			next, err := s.readLog(ctx, from, head, fn)
+			if err != nil {
+				return err
+			}
+			from = next
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.quit:
+			return store.ErrClosed
+		case <-wake:
+		}
+	}
+}
+
+// readLog delivers positions from..to and returns the position after the
+// last one delivered.
+func (s *Store) readLog(ctx context.Context, from, to uint64, fn func(store.Record) error) (uint64, error) {
+	if from == 0 {
+		from = 1
+	}
+	if err := ctx.Err(); err != nil {
+		return from, err
+	}
+	if from > to {
+		return from, nil
+	}
+	var lo, hi [logKeyLen]byte
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{
+		LowerBound: appendLogKey(lo[:0], from),
+		UpperBound: appendLogKey(hi[:0], to+1),
+	})
+	if err != nil {
+		return from, fmt.Errorf("pebblestore: read log: %w", err)
+	}
+	defer it.Close()
+	var rec store.Record
+	next := from
+	for ok := it.First(); ok; ok = it.Next() {
+		pos, ok := logKeyPos(it.Key())
+		if !ok || pos != next {
+			return next, corrupt(next, "missing from the log")
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return next, fmt.Errorf("pebblestore: read position %d: %w", pos, err)
+		}
+		if err := events.DecodeRecordNoCopy(v, &rec.Event); err != nil {
+			return next, &CorruptError{Position: pos, Err: err}
+		}
+		rec.Position = pos
+		if err := fn(rec); err != nil {
+			return next, err
+		}
+		next++
+		if next%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return next, err
+			}
+			if s.closing.Load() {
+				return next, store.ErrClosed
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return next, fmt.Errorf("pebblestore: read log: %w", err)
+	}
+	if next != to+1 {
+		return next, corrupt(next, "missing from the log")
+	}
+	return next, nil
+}
+
+// ReadStream implements store.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, fn func(store.Record) error) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	defer s.release()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if strings.IndexByte(stream, 0) >= 0 {
+		return nil // no such stream can exist
+	}
+	head := s.head.Load()
+	if head == 0 {
+		return nil
+	}
+	prefix := appendStreamPrefix(nil, stream)
+	sit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{
+		LowerBound: appendStreamKey(nil, stream, from),
+		UpperBound: streamUpper(nil, stream),
+	})
+	if err != nil {
+		return fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
+	}
+	defer sit.Close()
+	lit, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{
+		LowerBound: logLower,
+		UpperBound: appendLogKey(nil, head+1),
+	})
+	if err != nil {
+		return fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
+	}
+	defer lit.Close()
+	var (
+		rec store.Record
+		key [logKeyLen]byte
+		n   int
+	)
+	version := from
+	for ok := sit.First(); ok; ok = sit.Next() {
+		k := sit.Key()
+		v, err := sit.ValueAndErr()
+		if err != nil {
+			return fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
+		}
+		pos, ok := decodePos(v)
+		if !ok || len(k) != len(prefix)+8 {
+			return fmt.Errorf("pebblestore: stream %s has a malformed index entry at %x: %w", stream, k, events.ErrCorrupt)
+		}
+		if pos > head {
+			break // not acknowledged yet; later versions are later still
+		}
+		lk := appendLogKey(key[:0], pos)
+		if !lit.SeekGE(lk) || !bytes.Equal(lit.Key(), lk) {
+			if err := lit.Error(); err != nil {
+				return fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
+			}
+			return corrupt(pos, "record of %s version %d is missing", stream, getUint64(k[len(prefix):]))
+		}
+		lv, err := lit.ValueAndErr()
+		if err != nil {
+			return fmt.Errorf("pebblestore: read position %d: %w", pos, err)
+		}
+		if err := events.DecodeRecordNoCopy(lv, &rec.Event); err != nil {
+			return &CorruptError{Position: pos, Err: err}
+		}
+		if rec.Event.Stream != stream || rec.Event.Version != version {
+			return corrupt(pos, "indexed as %s version %d, holds %s version %d", stream, version, rec.Event.Stream, rec.Event.Version)
+		}
+		rec.Position = pos
+		if err := fn(rec); err != nil {
+			return err
+		}
+		version++
+		if n++; n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if s.closing.Load() {
+				return store.ErrClosed
+			}
+		}
+	}
+	if err := sit.Error(); err != nil {
+		return fmt.Errorf("pebblestore: read stream %s: %w", stream, err)
+	}
+	return nil
+}
+
+// StreamHead implements store.Store.
+func (s *Store) StreamHead(ctx context.Context, stream string) (int64, events.Hash, error) {
+	if err := s.acquire(); err != nil {
+		return 0, events.Hash{}, err
+	}
+	defer s.release()
+	if err := ctx.Err(); err != nil {
+		return 0, events.Hash{}, err
+	}
+	if strings.IndexByte(stream, 0) >= 0 {
+		return store.NoStream, events.Hash{}, nil
+	}
+	it, err := s.db.NewIterWithContext(ctx, nil)
+	if err != nil {
+		return 0, events.Hash{}, fmt.Errorf("pebblestore: stream head of %s: %w", stream, err)
+	}
+	defer it.Close()
+	h, err := loadHead(s.db, it, stream, s.head.Load())
+	if err != nil {
+		return 0, events.Hash{}, err
+	}
+	return h.version, h.hash, nil
+}
+
+// Lookup implements store.Store. The returned Record is the caller's.
+func (s *Store) Lookup(ctx context.Context, id ulid.ULID) (store.Record, bool, error) {
+	if err := s.acquire(); err != nil {
+		return store.Record{}, false, err
+	}
+	defer s.release()
+	if err := ctx.Err(); err != nil {
+		return store.Record{}, false, err
+	}
+	head := s.head.Load()
+	var key [idKeyLen]byte
+	v, closer, err := s.db.Get(appendIDKey(key[:0], id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return store.Record{}, false, nil
+	}
+	if err != nil {
+		return store.Record{}, false, fmt.Errorf("pebblestore: look up %s: %w", id, err)
+	}
+	pos, ok := decodePos(v)
+	_ = closer.Close()
+	if !ok {
+		return store.Record{}, false, fmt.Errorf("pebblestore: id %s has a malformed index entry: %w", id, events.ErrCorrupt)
+	}
+	if pos > head {
+		return store.Record{}, false, nil // not acknowledged yet
+	}
+	v, closer, err = s.db.Get(appendLogKey(key[:0], pos))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return store.Record{}, false, corrupt(pos, "record of id %s is missing", id)
+	}
+	if err != nil {
+		return store.Record{}, false, fmt.Errorf("pebblestore: read position %d: %w", pos, err)
+	}
+	defer closer.Close()
+	rec := store.Record{Position: pos}
+	if err := events.DecodeRecord(v, &rec.Event); err != nil {
+		return store.Record{}, false, &CorruptError{Position: pos, Err: err}
+	}
+	if rec.Event.ID != id {
+		return store.Record{}, false, corrupt(pos, "indexed as id %s, holds id %s", id, rec.Event.ID)
+	}
+	return rec, true, nil
+}
