@@ -14,16 +14,33 @@ import (
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/memstore"
+	"github.com/govledger/govledger/store/pebblestore"
 )
 
 // small is a config that runs through the ledger in well under a second.
 var small = sim.Config{Seed: 7, Days: 10, Cases: 400, Topics: 5, BatchEvents: 300}
 
-// newLedger returns a ledger over a fresh store whose clock is driven by
-// the returned sim.Clock.
+// backends are the stores the simulator is tested on.
+var backends = map[string]func(t *testing.T) store.Store{
+	"pebble": func(t *testing.T) store.Store {
+		st, err := pebblestore.Open(t.TempDir(), pebblestore.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	},
+	"memory": func(*testing.T) store.Store { return memstore.New() },
+}
+
+// newLedger returns a ledger over a fresh Pebble store whose clock is
+// driven by the returned sim.Clock.
 func newLedger(t *testing.T) (*ledger.Ledger, *sim.Clock, store.Store) {
+	return newLedgerOn(t, "pebble")
+}
+
+func newLedgerOn(t *testing.T, backend string) (*ledger.Ledger, *sim.Clock, store.Store) {
 	t.Helper()
-	st := memstore.New()
+	st := backends[backend](t)
 	t.Cleanup(func() { st.Close() })
 	clock := sim.NewClock(time.Time{})
 	l, err := ledger.New(context.Background(), st, ledger.Config{Clock: clock.Now})
@@ -50,8 +67,12 @@ func hashes(t *testing.T, st store.Store) []events.Event {
 }
 
 func run(t *testing.T, cfg sim.Config) (sim.Summary, []events.Event) {
+	return runOn(t, "pebble", cfg)
+}
+
+func runOn(t *testing.T, backend string, cfg sim.Config) (sim.Summary, []events.Event) {
 	t.Helper()
-	l, clock, st := newLedger(t)
+	l, clock, st := newLedgerOn(t, backend)
 	var calls int
 	sum, err := sim.Run(context.Background(), l, clock, cfg, func(sim.Progress) { calls++ })
 	if err != nil {
@@ -64,7 +85,13 @@ func run(t *testing.T, cfg sim.Config) (sim.Summary, []events.Event) {
 }
 
 func TestRunEveryEventAccepted(t *testing.T) {
-	sum, evs := run(t, small)
+	for _, backend := range []string{"pebble", "memory"} {
+		t.Run(backend, func(t *testing.T) { testEveryEventAccepted(t, backend) })
+	}
+}
+
+func testEveryEventAccepted(t *testing.T, backend string) {
+	sum, evs := runOn(t, backend, small)
 	if int64(len(evs)) != sum.Events {
 		t.Fatalf("store holds %d events, summary says %d", len(evs), sum.Events)
 	}
