@@ -298,8 +298,10 @@ func (e *engine) answer(c *caseSim) error {
 	case u == c.truth:
 		p = w.units[u].buck
 		if cat.alt >= 0 {
-			p += 0.07 // overlapping duties: even the owner pushes back
+			p += 0.04 // overlapping duties: even the owner pushes back
 		}
+	case u == cat.alt || u == cat.owner:
+		p = 0.55 // a party to an overlapping duty: often takes it anyway
 	default:
 		p = 0.7
 	}
@@ -393,7 +395,9 @@ func (e *engine) redispatch(c *caseSim) error {
 	}
 	var to int32
 	switch {
-	case c.suggested >= 0 && r.chance(0.7):
+	case c.suggested >= 0 && r.chance(pick(contains(c.left, c.suggested), 0.35, 0.75)):
+		// The centre follows the suggestion, less readily when the
+		// suggested unit has returned the case before.
 		to = c.suggested
 	case r.chance(0.6):
 		to = c.truth

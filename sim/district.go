@@ -117,7 +117,7 @@ func buildWorld(cfg Config, r rng, start time.Time) *world {
 		}
 		u := unit{id: "dept-" + d.slug, name: d.name, kind: events.UnitDepartment, parent: w.district,
 			signMedian: r.lognormal(2.5, 0.6), speed: r.lognormal(1, 0.3), quality: 0.06 * r.NormFloat64(),
-			buck: 0.01 + 0.06*r.Float64()*r.Float64()}
+			buck: 0.005 + 0.05*r.Float64()*r.Float64()}
 		if r.chance(0.12) { // a slow unit
 			u.signMedian *= 4
 			u.speed *= 1.6
