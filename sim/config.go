@@ -71,9 +71,13 @@ const (
 	MaxDays = 3660
 	// MaxBatchEvents bounds the events of one AppendAtomic call.
 	MaxBatchEvents = 100000
-	// maxStreets bounds streets so that street-specific rules fit one
-	// responsibility list (events.MaxRules).
-	maxStreets = 200
+	// MaxStreets bounds streets so that the street-specific rules of the
+	// territorial categories (one rule per category and street) fit one
+	// responsibility.published payload (events.MaxPayloadBytes).
+	MaxStreets = 80
+	// MaxGrids bounds the grids of the district (streets x communities x
+	// grids, at the largest draw): the registry is emitted up front.
+	MaxGrids = 1 << 20
 )
 
 // withDefaults returns cfg with defaults filled in, or an error wrapping
@@ -87,7 +91,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	}{
 		{"Days", &cfg.Days, DefaultDays, MaxDays},
 		{"Cases", &cfg.Cases, DefaultCases, 1 << 40},
-		{"Streets", &cfg.Streets, DefaultStreets, maxStreets},
+		{"Streets", &cfg.Streets, DefaultStreets, MaxStreets},
 		{"CommunitiesPerStreet", &cfg.CommunitiesPerStreet, DefaultCommunitiesPerStreet, 500},
 		{"GridsPerCommunity", &cfg.GridsPerCommunity, DefaultGridsPerCommunity, 500},
 		{"Departments", &cfg.Departments, DefaultDepartments, 500},
@@ -103,6 +107,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		case *f.v > f.max:
 			return cfg, fmt.Errorf("%w: %s is %d, limit %d", ErrConfig, f.name, *f.v, f.max)
 		}
+	}
+	if g := cfg.Streets * (cfg.CommunitiesPerStreet + 2) * (cfg.GridsPerCommunity + 3); g > MaxGrids {
+		return cfg, fmt.Errorf("%w: up to %d grids, limit %d", ErrConfig, g, MaxGrids)
 	}
 	if cfg.Start.IsZero() {
 		cfg.Start = DefaultStart

@@ -235,15 +235,35 @@ func TestClockConcurrentUse(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for name, cfg := range map[string]sim.Config{
-		"negative cases": {Cases: -1},
-		"negative days":  {Days: -3},
-		"huge batch":     {BatchEvents: sim.MaxBatchEvents + 1},
-		"ancient start":  {Start: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"negative cases":   {Cases: -1},
+		"negative days":    {Days: -3},
+		"huge batch":       {BatchEvents: sim.MaxBatchEvents + 1},
+		"ancient start":    {Start: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"too many streets": {Streets: sim.MaxStreets + 1},
+		"too many grids":   {Streets: 100, CommunitiesPerStreet: 100, GridsPerCommunity: 200},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := sim.Generate(cfg, func(events.Draft) error { return nil })
 			if !errors.Is(err, sim.ErrConfig) {
 				t.Errorf("err = %v, want ErrConfig", err)
+			}
+		})
+	}
+}
+
+// TestDistrictShapes runs odd-shaped districts through the ledger: the
+// smallest possible, and the widest the responsibility list allows.
+func TestDistrictShapes(t *testing.T) {
+	for name, cfg := range map[string]sim.Config{
+		"tiny":        {Seed: 1, Days: 3, Cases: 150, Streets: 1, CommunitiesPerStreet: 1, GridsPerCommunity: 1, Departments: 1, Topics: 2},
+		"wide":        {Seed: 2, Days: 5, Cases: 300, Streets: sim.MaxStreets, CommunitiesPerStreet: 2, GridsPerCommunity: 1, Departments: 60, Topics: 1},
+		"short":       {Seed: 3, Days: 1, Cases: 200, Topics: 3},
+		"other start": {Seed: 4, Days: 4, Cases: 200, Start: time.Date(2027, 2, 14, 13, 37, 0, 0, time.UTC)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sum, evs := runOn(t, "memory", cfg)
+			if sum.Cases != cfg.Cases || int64(len(evs)) != sum.Events {
+				t.Errorf("cases %d (want %d), events stored %d (summary %d)", sum.Cases, cfg.Cases, len(evs), sum.Events)
 			}
 		})
 	}
