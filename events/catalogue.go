@@ -73,15 +73,19 @@ func Types() []string {
 }
 
 // EncodePayload validates p and returns its canonical bytes: compact JSON
-// with fields in declaration order. These are the bytes stored and hashed.
+// with fields in declaration order and no HTML escaping. These are the
+// bytes stored and hashed.
 func EncodePayload(p Payload) ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(p)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<", ">" and "&" stay as written
+	if err := enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("%w: encode %s: %v", ErrInvalid, p.EventType(), err)
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > MaxPayloadBytes {
 		return nil, fmt.Errorf("%w: %s payload is %d bytes, limit %d", ErrTooLarge, p.EventType(), len(b), MaxPayloadBytes)
 	}

@@ -299,7 +299,7 @@ func TestEncodePayloadValidates(t *testing.T) {
 	}{
 		{"invalid", &events.CaseAccepted{}, events.ErrInvalid, "unit is required"},
 		{"too large once escaped", &events.CaseReported{Channel: events.ChannelApp, Category: "c", Location: events.Location{Grid: "g-1"},
-			Description: strings.Repeat("<", 12000), DeadlinePolicy: "p"}, events.ErrTooLarge, "limit 65536"},
+			Description: strings.Repeat("\x01", 12000), DeadlinePolicy: "p"}, events.ErrTooLarge, "limit 65536"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -161,7 +161,7 @@ var (
 	// A payload just over the limit inside a line under the line limit.
 	bigPayload = `{"unit":"` + strings.Repeat("a", events.MaxPayloadBytes) + `"}`
 	// A payload under the limit whose canonical form is over it: json.Marshal writes < as \u003c.
-	escapingPayload = `{"channel":"app","category":"c","location":{"grid":"g-1"},"description":"` + strings.Repeat("<", 12000) + `","deadline_policy":"p"}`
+	escapingPayload = `{"channel":"app","category":"c","location":{"grid":"g-1","address":"` + strings.Repeat("\u2028", 5460) + `"},"description":"` + strings.Repeat("\u2028", 5460) + `","deadline_policy":"p"}` // U+2028 is 3 bytes raw, 6 escaped
 )
 
 var badLines = []badLine{
