@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -110,6 +111,9 @@ func DecodePayload(typ string, schema uint16, data []byte) (Payload, error) {
 		return nil, fmt.Errorf("%w: %s payload is not valid UTF-8", ErrInvalid, typ)
 	}
 	p := spec.new()
+	if err := checkKeys(data, reflect.TypeOf(p)); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(p); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -103,6 +104,9 @@ func ParseLine(b []byte) (Line, error) {
 		return Line{}, fmt.Errorf("%w: line is not valid UTF-8", ErrInvalid)
 	}
 	var lj lineJSON
+	if err := checkKeys(b, reflect.TypeOf(lj)); err != nil {
+		return Line{}, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&lj); err != nil {

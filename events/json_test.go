@@ -179,6 +179,11 @@ var badLines = []badLine{
 	{"unknown top-level field", accepted.with("colour", `"red"`).String(), events.ErrInvalid, []string{"unknown field", `"colour"`}},
 	{"unknown actor field", accepted.with("actor", `{"kind":"staff","id":"op-1","role":"boss"}`).String(), events.ErrInvalid, []string{"unknown field", `"role"`}},
 	{"unknown payload field", accepted.with("data", `{"unit":"dept-water","colour":"red"}`).String(), events.ErrInvalid, []string{"case.accepted payload", "unknown field", `"colour"`}},
+	{"payload key given twice", accepted.with("data", `{"unit":"dept-water","unit":"dept-roads"}`).String(), events.ErrInvalid, []string{"unit", "is given twice"}},
+	{"top-level key given twice", `{"id":"01JD3Q0Z7M3M7ZJ3V7Q9W8X5TA","id":"01JD3Q0Z7M3M7ZJ3V7Q9W8X5TB"}`, events.ErrInvalid, []string{"id", "is given twice"}},
+	{"payload key in the wrong case", accepted.with("data", `{"UNIT":"dept-water"}`).String(), events.ErrInvalid, []string{"UNIT", `must be spelled "unit"`}},
+	{"nested key in the wrong case", validLine(events.TypeCaseReported).with("data", `{"channel":"app","category":"c","location":{"Grid":"g-1"},"deadline_policy":"p"}`).String(), events.ErrInvalid, []string{"location.Grid", `"location.grid"`}},
+	{"envelope key in the wrong case", accepted.with("Stream", `"case/C-1"`).String(), events.ErrInvalid, []string{"Stream", `must be spelled "stream"`}},
 
 	// Missing envelope fields.
 	{"missing id", accepted.with("id", "").String(), events.ErrInvalid, []string{"id is required"}},
