@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/govledger/govledger/events"
 )
 
 // Summary describes what a simulation produced. Counts are of events
@@ -123,11 +121,4 @@ func inline[V int | int64](m map[string]V) string {
 		fmt.Fprintf(&b, " %s %d (%.1f%%)", k, m[k], 100*float64(m[k])/float64(max(total, 1)))
 	}
 	return b.String()
-}
-
-// caseTypes lists the case event types, in lifecycle order.
-var caseTypes = []string{
-	events.TypeCaseReported, events.TypeCaseDispatched, events.TypeCaseReturned, events.TypeCaseAccepted,
-	events.TypeCaseContacted, events.TypeCaseExtended, events.TypeCaseResolved, events.TypeCaseReopened,
-	events.TypeCaseRated, events.TypeCaseMerged, events.TypeCaseClosed,
 }
