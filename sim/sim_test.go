@@ -104,6 +104,9 @@ func testEveryEventAccepted(t *testing.T, backend string) {
 		if e.RecordedAt.Before(e.OccurredAt) {
 			t.Fatalf("event %d (%s %s): recorded %s before occurred %s", i, e.Stream, e.Type, e.RecordedAt, e.OccurredAt)
 		}
+		if lag := e.RecordedAt.Sub(e.OccurredAt); lag > 72*time.Hour {
+			t.Fatalf("event %d: recorded %s after it occurred: the ledger clock does not follow simulated time", i, lag)
+		}
 		if i > 0 && e.RecordedAt.Before(evs[i-1].RecordedAt) {
 			t.Fatalf("event %d: recorded time runs backwards", i)
 		}

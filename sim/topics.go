@@ -127,7 +127,7 @@ func (e *engine) openTopic(t *topicSim) error {
 		t.eligible[i] = subject(t.comm, int(pool[i]))
 	}
 	tpl := topicTemplates[r.IntN(len(topicTemplates))]
-	t.options = tpl.options
+	t.options = slices.Clone(tpl.options)
 	t.tally = make([]int, len(t.options))
 	prefs := make([]float64, len(t.options))
 	for i := range prefs {
@@ -153,7 +153,7 @@ func (e *engine) openTopic(t *topicSim) error {
 		return cmp.Compare(a.voter, b.voter)
 	})
 	p := &events.TopicOpened{
-		Community: cu, Question: fmt.Sprintf(tpl.question, 1+r.IntN(30)), Options: tpl.options, Eligible: t.eligible,
+		Community: cu, Question: fmt.Sprintf(tpl.question, 1+r.IntN(30)), Options: t.options, Eligible: t.eligible,
 		OpensAt: e.t(t.opensAt), ClosesAt: e.t(t.closesAt), Secret: r.chance(0.3),
 	}
 	if err := e.put(t.stream, t.actor, p); err != nil {
