@@ -53,7 +53,7 @@ type Config struct {
 	BatchEvents int
 }
 
-// Defaults.
+// Defaults of the Config fields, used when a field is zero.
 const (
 	DefaultDays                 = 30
 	DefaultCases                = 60000
@@ -71,6 +71,9 @@ const (
 	MaxDays = 3660
 	// MaxBatchEvents bounds the events of one AppendAtomic call.
 	MaxBatchEvents = 100000
+	// MaxTopics bounds the topics of one run (each open topic holds its
+	// voter list, up to events.MaxVoters subjects).
+	MaxTopics = 10000
 	// MaxStreets bounds streets so that the street-specific rules of the
 	// territorial categories (one rule per category and street) fit one
 	// responsibility.published payload (events.MaxPayloadBytes).
@@ -95,7 +98,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"CommunitiesPerStreet", &cfg.CommunitiesPerStreet, DefaultCommunitiesPerStreet, 500},
 		{"GridsPerCommunity", &cfg.GridsPerCommunity, DefaultGridsPerCommunity, 500},
 		{"Departments", &cfg.Departments, DefaultDepartments, 500},
-		{"Topics", &cfg.Topics, DefaultTopics, 100000},
+		{"Topics", &cfg.Topics, DefaultTopics, MaxTopics},
 		{"BatchEvents", &cfg.BatchEvents, DefaultBatchEvents, MaxBatchEvents},
 	}
 	for _, f := range fields {
