@@ -36,7 +36,9 @@ type Progress struct {
 // progress, if not nil, is called after each append. Run stops at the
 // first error: a cancelled ctx, or a ledger error wrapped with the case or
 // topic and the event that was refused (errors.Is and errors.As see the
-// ledger's error). The summary covers what was appended. Running the same
+// ledger's error). After an error the summary counts the events generated,
+// including the unappended batch; the last Progress counts those appended.
+// Running the same
 // cfg again on the same ledger appends nothing new: the ledger
 // acknowledges the re-sent events as duplicates by ID.
 func Run(ctx context.Context, l *ledger.Ledger, clock *Clock, cfg Config, progress func(Progress)) (Summary, error) {
