@@ -3,14 +3,18 @@
 // figure and report a ratio that holds on a noisy machine (STYLE: "each
 // benchmark prints the raw-store limit beside the result").
 //
-// Every function opens a fresh Pebble database in a directory the caller
-// owns (a t.TempDir() or b.TempDir()), writes or reads the given values under
-// keys of the form prefix byte 'L' + 8-byte big-endian position (1, 2, 3,
-// ...), the same shape govledger's event log uses, and reports how many
-// values per second it managed. Only the measured phase is timed: opening,
-// loading the data for a scan and closing are not.
+// Values are written under keys of the form Prefix ('L') + 8-byte big-endian
+// position (1, 2, 3, ...), the shape of govledger's event log, and every
+// measurement reports how many values per second it managed. Only the
+// measured phase is timed: opening, loading data for a scan and closing are
+// not.
 //
-// The functions are for benchmarks: they are not tuned for, nor meant to be
+// A DB keeps one raw database open across measurements, so that a benchmark
+// can interleave rounds of its own work with rounds of the raw equivalent
+// and let both see the same machine conditions. SyncedBatches,
+// SyncedWriters and Scan are one-shot forms on a fresh database.
+//
+// This package is for benchmarks: it is neither tuned as, nor meant to be
 // used as, a store.
 package rawpebble
 
@@ -50,6 +54,11 @@ func (r Result) EventsPerSecond() float64 {
 	return float64(r.Events) / r.Elapsed.Seconds()
 }
 
+// Add returns the sum of two measurements.
+func (r Result) Add(o Result) Result {
+	return Result{Events: r.Events + o.Events, Bytes: r.Bytes + o.Bytes, Elapsed: r.Elapsed + o.Elapsed}
+}
+
 // Key returns the key of position pos: Prefix followed by pos big-endian.
 func Key(pos uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{Prefix}, pos)
@@ -66,12 +75,21 @@ func (quietLogger) Fatalf(format string, args ...any) {
 
 // DefaultOptions returns Pebble's default options with a logger that prints
 // nothing. Callers comparing against a layer should pass that layer's own
-// options instead, so both run on the same tuning.
+// options instead, so that both run on the same tuning.
 func DefaultOptions() *pebble.Options {
 	return &pebble.Options{Logger: quietLogger{}}
 }
 
-func open(dir string, opts *pebble.Options) (*pebble.DB, error) {
+// DB is a raw Pebble database under measurement. Writes continue the
+// positions of earlier writes. A DB is not safe for concurrent use.
+type DB struct {
+	db   *pebble.DB
+	next uint64 // the next position to write
+}
+
+// Open opens (creating if needed) a raw database in dir. Nil opts means
+// DefaultOptions.
+func Open(dir string, opts *pebble.Options) (*DB, error) {
 	if opts == nil {
 		opts = DefaultOptions()
 	}
@@ -79,8 +97,19 @@ func open(dir string, opts *pebble.Options) (*pebble.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rawpebble: open %s: %w", dir, err)
 	}
-	return db, nil
+	return &DB{db: db, next: 1}, nil
 }
+
+// Close closes the database.
+func (d *DB) Close() error {
+	if err := d.db.Close(); err != nil {
+		return fmt.Errorf("rawpebble: close: %w", err)
+	}
+	return nil
+}
+
+// Pebble returns the underlying database.
+func (d *DB) Pebble() *pebble.DB { return d.db }
 
 func total(values [][]byte) int64 {
 	var n int64
@@ -90,64 +119,49 @@ func total(values [][]byte) int64 {
 	return n
 }
 
-// SyncedBatches writes values in order, batchSize values per batch, each
-// batch committed with pebble.Sync. It is the ceiling for a log that groups
-// many events into one durable commit. A batchSize below 1 means 1.
-func SyncedBatches(ctx context.Context, dir string, opts *pebble.Options, values [][]byte, batchSize int) (Result, error) {
+// SyncedBatches writes values at the next positions, batchSize values per
+// batch, each batch committed with pebble.Sync. It is the ceiling for a log
+// that groups many events into one durable commit. A batchSize below 1
+// means 1.
+func (d *DB) SyncedBatches(ctx context.Context, values [][]byte, batchSize int) (Result, error) {
 	if len(values) == 0 {
 		return Result{}, ErrEmpty
 	}
-	if batchSize < 1 {
-		batchSize = 1
-	}
-	db, err := open(dir, opts)
-	if err != nil {
-		return Result{}, err
-	}
+	batchSize = max(batchSize, 1)
 	var key [9]byte
 	key[0] = Prefix
 	start := time.Now()
 	for i := 0; i < len(values); i += batchSize {
 		if err := ctx.Err(); err != nil {
-			_ = db.Close()
 			return Result{}, err
 		}
-		b := db.NewBatch()
+		b := d.db.NewBatch()
 		for j := i; j < len(values) && j < i+batchSize; j++ {
-			binary.BigEndian.PutUint64(key[1:], uint64(j+1))
+			binary.BigEndian.PutUint64(key[1:], d.next+uint64(j))
 			if err := b.Set(key[:], values[j], nil); err != nil {
-				_ = db.Close()
 				return Result{}, fmt.Errorf("rawpebble: batch set: %w", err)
 			}
 		}
 		if err := b.Commit(pebble.Sync); err != nil {
-			_ = db.Close()
 			return Result{}, fmt.Errorf("rawpebble: commit: %w", err)
 		}
 		_ = b.Close()
 	}
 	r := Result{Events: len(values), Bytes: total(values), Elapsed: time.Since(start)}
-	if err := db.Close(); err != nil {
-		return r, fmt.Errorf("rawpebble: close: %w", err)
-	}
+	d.next += uint64(len(values))
 	return r, nil
 }
 
 // SyncedWriters writes every value as its own synced Set, from writers
-// goroutines taking positions from a shared counter. It is the ceiling for
-// independent single-event appends: Pebble's own commit pipeline shares
-// WAL syncs between the concurrent writers. A writers count below 1 means 1.
-func SyncedWriters(ctx context.Context, dir string, opts *pebble.Options, values [][]byte, writers int) (Result, error) {
+// goroutines taking the next positions from a shared counter. It is the
+// ceiling for independent single-event appends: Pebble's commit pipeline
+// shares WAL syncs between the concurrent writers. A writers count below 1
+// means 1.
+func (d *DB) SyncedWriters(ctx context.Context, values [][]byte, writers int) (Result, error) {
 	if len(values) == 0 {
 		return Result{}, ErrEmpty
 	}
-	if writers < 1 {
-		writers = 1
-	}
-	db, err := open(dir, opts)
-	if err != nil {
-		return Result{}, err
-	}
+	writers = max(writers, 1)
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -155,7 +169,7 @@ func SyncedWriters(ctx context.Context, dir string, opts *pebble.Options, values
 		firstErr error
 	)
 	start := time.Now()
-	for w := 0; w < writers; w++ {
+	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -166,8 +180,8 @@ func SyncedWriters(ctx context.Context, dir string, opts *pebble.Options, values
 				if i >= int64(len(values)) || ctx.Err() != nil {
 					return
 				}
-				binary.BigEndian.PutUint64(key[1:], uint64(i+1))
-				if err := db.Set(key[:], values[i], pebble.Sync); err != nil {
+				binary.BigEndian.PutUint64(key[1:], d.next+uint64(i))
+				if err := d.db.Set(key[:], values[i], pebble.Sync); err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("rawpebble: set: %w", err) })
 					return
 				}
@@ -176,35 +190,42 @@ func SyncedWriters(ctx context.Context, dir string, opts *pebble.Options, values
 	}
 	wg.Wait()
 	r := Result{Events: len(values), Bytes: total(values), Elapsed: time.Since(start)}
-	if err := db.Close(); err != nil && firstErr == nil {
-		firstErr = fmt.Errorf("rawpebble: close: %w", err)
-	}
+	d.next += uint64(len(values))
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
 	return r, firstErr
 }
 
-// Scan loads values (in unsynced batches, not timed) and then times one full
-// forward scan over them with a bounded iterator, touching every value. It
-// is the ceiling for reading the log in global order.
-func Scan(ctx context.Context, dir string, opts *pebble.Options, values [][]byte) (Result, error) {
-	if len(values) == 0 {
-		return Result{}, ErrEmpty
+// Load writes values at the next positions in large unsynced batches,
+// untimed: the setup of a scan.
+func (d *DB) Load(values [][]byte) error {
+	const batch = 4096
+	var key [9]byte
+	key[0] = Prefix
+	for i := 0; i < len(values); i += batch {
+		b := d.db.NewBatch()
+		for j := i; j < len(values) && j < i+batch; j++ {
+			binary.BigEndian.PutUint64(key[1:], d.next+uint64(j))
+			if err := b.Set(key[:], values[j], nil); err != nil {
+				return fmt.Errorf("rawpebble: load: %w", err)
+			}
+		}
+		if err := b.Commit(pebble.NoSync); err != nil {
+			return fmt.Errorf("rawpebble: load: %w", err)
+		}
+		_ = b.Close()
 	}
-	db, err := open(dir, opts)
-	if err != nil {
-		return Result{}, err
-	}
-	defer db.Close()
-	if err := load(db, values); err != nil {
-		return Result{}, err
-	}
-	return ScanDB(ctx, db)
+	d.next += uint64(len(values))
+	return nil
 }
 
+// Scan times one full forward scan of the database's Prefix keyspace.
+func (d *DB) Scan(ctx context.Context) (Result, error) { return ScanDB(ctx, d.db) }
+
 // ScanDB times one full forward scan of the Prefix keyspace of an open
-// database, touching every value.
+// Pebble database, with a bounded iterator, touching every value. Run on a
+// layer's own database, it is the raw ceiling for reading that layer's log.
 func ScanDB(ctx context.Context, db *pebble.DB) (Result, error) {
 	start := time.Now()
 	it, err := db.NewIterWithContext(ctx, &pebble.IterOptions{
@@ -220,7 +241,11 @@ func ScanDB(ctx context.Context, db *pebble.DB) (Result, error) {
 		sink  byte
 	)
 	for ok := it.First(); ok; ok = it.Next() {
-		v := it.Value()
+		v, err := it.ValueAndErr()
+		if err != nil {
+			_ = it.Close()
+			return Result{}, fmt.Errorf("rawpebble: scan: %w", err)
+		}
 		if len(v) > 0 {
 			sink ^= v[len(v)-1]
 		}
@@ -236,22 +261,36 @@ func ScanDB(ctx context.Context, db *pebble.DB) (Result, error) {
 	return r, nil
 }
 
-func load(db *pebble.DB, values [][]byte) error {
-	const batch = 4096
-	var key [9]byte
-	key[0] = Prefix
-	for i := 0; i < len(values); i += batch {
-		b := db.NewBatch()
-		for j := i; j < len(values) && j < i+batch; j++ {
-			binary.BigEndian.PutUint64(key[1:], uint64(j+1))
-			if err := b.Set(key[:], values[j], nil); err != nil {
-				return fmt.Errorf("rawpebble: load: %w", err)
-			}
-		}
-		if err := b.Commit(pebble.NoSync); err != nil {
-			return fmt.Errorf("rawpebble: load: %w", err)
-		}
-		_ = b.Close()
+// oneShot runs fn on a fresh database in dir and closes it.
+func oneShot(dir string, opts *pebble.Options, values [][]byte, fn func(*DB) (Result, error)) (Result, error) {
+	if len(values) == 0 {
+		return Result{}, ErrEmpty
 	}
-	return nil
+	d, err := Open(dir, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := fn(d)
+	return r, errors.Join(err, d.Close())
+}
+
+// SyncedBatches is DB.SyncedBatches on a fresh database in dir.
+func SyncedBatches(ctx context.Context, dir string, opts *pebble.Options, values [][]byte, batchSize int) (Result, error) {
+	return oneShot(dir, opts, values, func(d *DB) (Result, error) { return d.SyncedBatches(ctx, values, batchSize) })
+}
+
+// SyncedWriters is DB.SyncedWriters on a fresh database in dir.
+func SyncedWriters(ctx context.Context, dir string, opts *pebble.Options, values [][]byte, writers int) (Result, error) {
+	return oneShot(dir, opts, values, func(d *DB) (Result, error) { return d.SyncedWriters(ctx, values, writers) })
+}
+
+// Scan loads values into a fresh database in dir (untimed) and times one
+// full forward scan over them.
+func Scan(ctx context.Context, dir string, opts *pebble.Options, values [][]byte) (Result, error) {
+	return oneShot(dir, opts, values, func(d *DB) (Result, error) {
+		if err := d.Load(values); err != nil {
+			return Result{}, err
+		}
+		return d.Scan(ctx)
+	})
 }

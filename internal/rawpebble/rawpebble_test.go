@@ -46,3 +46,37 @@ func TestEmpty(t *testing.T) {
 		t.Fatalf("got %v, want ErrEmpty", err)
 	}
 }
+
+func TestDBContinuesPositions(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	vals := values(100, 50)
+	if _, err := d.SyncedBatches(ctx, vals, 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SyncedWriters(ctx, vals, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Load(vals); err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Events != 300 {
+		t.Fatalf("scan saw %d values, want 300 (positions must continue)", r.Events)
+	}
+	v, closer, err := d.Pebble().Get(Key(300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	if string(v) != string(vals[99]) {
+		t.Fatal("position 300 does not hold the last loaded value")
+	}
+}

@@ -164,6 +164,8 @@ type Store struct {
 	reqs    chan *request
 	readers sync.WaitGroup
 	stopped chan struct{} // closed when the writer and the completer are done
+	synced  chan synced   // completer -> writer: a group's sync is confirmed
+	syncs   atomic.Uint64 // groups synced, for the benchmarks
 
 	// notify is closed and replaced (under notifyMu) each time the durable
 	// head moves.
@@ -201,6 +203,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 		quit:    make(chan struct{}),
 		reqs:    make(chan *request, 1024),
 		stopped: make(chan struct{}),
+		synced:  make(chan synced, 2*maxGroupsInFlight+2),
 		notify:  make(chan struct{}),
 	}
 	s.head.Store(head)

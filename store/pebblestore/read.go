@@ -283,3 +283,51 @@ func (s *Store) Lookup(ctx context.Context, id ulid.ULID) (store.Record, bool, e
 	}
 	return rec, true, nil
 }
+
+// loadHead reads a stream's last version at a position <= limit, and that
+// event's hash, with a reverse seek on the stream's 'S' keys. It uses (and
+// re-bounds) it, an iterator on db.
+func loadHead(db *pebble.DB, it *pebble.Iterator, stream string, limit uint64) (streamHead, error) {
+	lower := appendStreamPrefix(nil, stream)
+	upper := streamUpper(nil, stream)
+	it.SetBounds(lower, upper)
+	for ok := it.Last(); ok; ok = it.Prev() {
+		k := it.Key()
+		if len(k) != len(lower)+8 {
+			return streamHead{}, fmt.Errorf("pebblestore: stream %s has a malformed index key %x: %w", stream, k, events.ErrCorrupt)
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
+		}
+		pos, ok := decodePos(v)
+		if !ok {
+			return streamHead{}, fmt.Errorf("pebblestore: stream %s has a malformed index entry: %w", stream, events.ErrCorrupt)
+		}
+		if pos > limit {
+			continue
+		}
+		version := getUint64(k[len(lower):])
+		key := appendLogKey(nil, pos)
+		rec, closer, err := db.Get(key)
+		if errors.Is(err, pebble.ErrNotFound) {
+			return streamHead{}, corrupt(pos, "record of %s version %d is missing", stream, version)
+		}
+		if err != nil {
+			return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
+		}
+		var h streamHead
+		if len(rec) < 32 {
+			_ = closer.Close()
+			return streamHead{}, corrupt(pos, "record of %d bytes is too short", len(rec))
+		}
+		h.version = int64(version)
+		copy(h.hash[:], rec[len(rec)-32:])
+		_ = closer.Close()
+		return h, nil
+	}
+	if err := it.Error(); err != nil {
+		return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
+	}
+	return streamHead{version: store.NoStream}, nil
+}

@@ -1,9 +1,12 @@
 package pebblestore
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"math"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/govledger/govledger/events"
@@ -17,10 +20,11 @@ const maxGroupsInFlight = 64
 
 // group is one synced batch and the requests it answers.
 type group struct {
-	reqs  []*request
-	batch *pebble.Batch // nil when nothing was written
-	last  uint64        // the last position written by the batch
-	err   error         // fails every request that passed validation
+	reqs    []*request
+	batch   *pebble.Batch // nil when nothing was written
+	last    uint64        // the last position written by the batch
+	applied time.Time     // when the batch was applied
+	err     error         // fails every request that passed validation
 }
 
 // streamHead is a stream's last version and hash.
@@ -48,13 +52,23 @@ type writer struct {
 	maxGroup int
 	maxHeads int
 	heads    map[string]streamHead
-	ids      map[ulid.ULID]idLoc // IDs written or claimed in the current group
-	err      error               // set once a commit failed
+	err      error // set once a commit failed
 
-	key  []byte           // scratch key
-	pos  [8]byte          // scratch value
-	iter *pebble.Iterator // the group's 'S' iterator for loading heads, lazily
-	ev   events.Event     // scratch event for decoding stored records
+	// Per group, filled by prefetch: the group's IDs that are already
+	// stored (with their positions), the IDs that occur more than once in
+	// the group, and, for those only, where the group has written or
+	// claimed them so far.
+	stored map[ulid.ULID]uint64
+	multi  map[ulid.ULID]bool
+	ids    map[ulid.ULID]idLoc
+
+	key    []byte       // scratch key
+	upper  []byte       // scratch bound
+	pos    [8]byte      // scratch value
+	idBuf  []ulid.ULID  // scratch for prefetch
+	names  []string     // scratch for prefetch
+	writes []write      // the current group's writes
+	ev     events.Event // scratch event for decoding stored records
 }
 
 func newWriter(s *Store, head uint64) *writer {
@@ -65,36 +79,114 @@ func newWriter(s *Store, head uint64) *writer {
 		maxGroup: s.cfg.MaxGroupEvents,
 		maxHeads: s.cfg.StreamCacheEntries,
 		heads:    make(map[string]streamHead),
+		stored:   make(map[ulid.ULID]uint64),
+		multi:    make(map[ulid.ULID]bool),
 		ids:      make(map[ulid.ULID]idLoc),
 		key:      make([]byte, 0, 256),
+		upper:    make([]byte, 0, 256),
 	}
 }
 
+// synced is what the completer tells the writer about a synced group.
+type synced struct {
+	reqs int           // the requests it answered
+	took time.Duration // from apply to confirmed sync
+}
+
+// maxLinger bounds how long the writer waits for answered callers to come
+// back before committing the next group.
+const maxLinger = time.Millisecond
+
 // run takes requests until reqs is closed, groups them and hands each
 // applied group to the completer.
+//
+// Grouping: while a group's WAL sync is in flight the writer accumulates
+// requests instead of applying them one by one (the WAL could not sync
+// them before that sync ends anyway). When the sync ends, the callers it
+// answers usually come straight back with their next append; the writer
+// lingers for them, at most a quarter of the last sync's duration and
+// never more than maxLinger, so that they join the next group instead of
+// waiting a whole extra sync. Without the linger, closed-loop writers
+// split into cohorts that alternate between syncs, each sync carrying a
+// fraction of them.
 func (w *writer) run(out chan<- *group) {
 	defer close(out)
-	for {
-		first, ok := <-w.s.reqs
+	var (
+		pending  []*request
+		events   int
+		inFlight int // applied groups whose sync is not confirmed
+		open     = true
+		target   int // linger until this many requests are pending
+		linger   time.Duration
+		timer    = time.NewTimer(time.Hour)
+	)
+	timer.Stop()
+	receive := func(r *request, ok bool) {
 		if !ok {
+			open = false
 			return
 		}
-		reqs := []*request{first}
-		n := first.n
-	drain:
-		for n < w.maxGroup {
+		pending = append(pending, r)
+		events += r.n
+	}
+	done := func(d synced) {
+		inFlight = max(0, inFlight-1)
+		target = len(pending) + d.reqs
+		linger = min(d.took/4, maxLinger)
+	}
+	for {
+		if len(pending) == 0 {
+			if !open {
+				return
+			}
 			select {
 			case r, ok := <-w.s.reqs:
-				if !ok {
-					break drain
-				}
-				reqs = append(reqs, r)
-				n += r.n
+				receive(r, ok)
+			case d := <-w.s.synced:
+				done(d)
+			}
+			continue
+		}
+		// Take everything queued.
+	drain:
+		for open && events < w.maxGroup {
+			select {
+			case r, ok := <-w.s.reqs:
+				receive(r, ok)
 			default:
 				break drain
 			}
 		}
-		out <- w.commit(reqs)
+		// Accumulate while a sync is in flight.
+		for inFlight > 0 && open && events < w.maxGroup {
+			select {
+			case r, ok := <-w.s.reqs:
+				receive(r, ok)
+			case d := <-w.s.synced:
+				done(d)
+			}
+		}
+		// Linger for the callers the last sync answered.
+		if open && events < w.maxGroup && len(pending) < target && linger > 0 {
+			timer.Reset(linger)
+		wait:
+			for open && events < w.maxGroup && len(pending) < target {
+				select {
+				case r, ok := <-w.s.reqs:
+					receive(r, ok)
+				case <-timer.C:
+					break wait
+				}
+			}
+			timer.Stop()
+		}
+		target = 0
+		g := w.commit(pending)
+		if g.batch != nil {
+			inFlight++
+		}
+		out <- g
+		pending, events = nil, 0
 	}
 }
 
@@ -110,23 +202,20 @@ func (w *writer) commit(reqs []*request) *group {
 		return g
 	}
 	w.trimHeads()
-	size := 0
-	for _, r := range reqs {
-		size += len(r.recs) + r.n*(64+logKeyLen+idKeyLen+2*8)
-	}
-	b := w.db.NewBatchWithSize(size)
-	for _, r := range reqs {
-		w.prepare(r, b)
-	}
-	if w.iter != nil {
-		_ = w.iter.Close()
-		w.iter = nil
-	}
-	clear(w.ids)
-	if b.Empty() {
-		_ = b.Close()
+	if err := w.prefetch(reqs); err != nil {
+		// A read failed: nothing was validated, nothing is written.
+		g.err = err
 		return g
 	}
+	w.writes = w.writes[:0]
+	for _, r := range reqs {
+		w.prepare(r)
+	}
+	clear(w.ids)
+	if len(w.writes) == 0 {
+		return g
+	}
+	b := w.batch()
 	if err := w.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
 		w.err = w.s.fail(err)
 		g.err = w.err
@@ -134,7 +223,53 @@ func (w *writer) commit(reqs []*request) *group {
 	}
 	g.batch = b
 	g.last = w.next - 1
+	g.applied = time.Now()
 	return g
+}
+
+// write is one event the current group writes.
+type write struct {
+	pos uint64
+	rec []byte
+	ev  *events.Event
+}
+
+// batch builds the group's batch. Keys go in keyspace order and sorted
+// within each keyspace, so that the memtable inserts them walking forward
+// (its skiplist inserter reuses the previous insert's position), instead of
+// jumping between keyspaces at every event.
+func (w *writer) batch() *pebble.Batch {
+	size := 0
+	for i := range w.writes {
+		wr := &w.writes[i]
+		size += len(wr.rec) + 2*len(wr.ev.Stream) + 3*8 + logKeyLen + idKeyLen + 32
+	}
+	b := w.db.NewBatchWithSize(size)
+	for i := range w.writes { // already in position order
+		wr := &w.writes[i]
+		w.key = appendLogKey(w.key[:0], wr.pos)
+		_ = b.Set(w.key, wr.rec, nil)
+	}
+	slices.SortFunc(w.writes, func(x, y write) int {
+		if c := strings.Compare(x.ev.Stream, y.ev.Stream); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ev.Version, y.ev.Version)
+	})
+	for i := range w.writes {
+		wr := &w.writes[i]
+		putUint64(w.pos[:], wr.pos)
+		w.key = appendStreamKey(w.key[:0], wr.ev.Stream, wr.ev.Version)
+		_ = b.Set(w.key, w.pos[:], nil)
+	}
+	slices.SortFunc(w.writes, func(x, y write) int { return x.ev.ID.Compare(y.ev.ID) })
+	for i := range w.writes {
+		wr := &w.writes[i]
+		putUint64(w.pos[:], wr.pos)
+		w.key = appendIDKey(w.key[:0], wr.ev.ID)
+		_ = b.Set(w.key, w.pos[:], nil)
+	}
+	return b
 }
 
 // complete waits for each group's WAL sync in commit order, publishes the
@@ -157,6 +292,12 @@ func (s *Store) complete(in <-chan *group) {
 		if err == nil && g.batch != nil {
 			s.advance(g.last)
 		}
+		if g.batch != nil {
+			s.syncs.Add(1)
+			s.synced <- synced{reqs: len(g.reqs), took: time.Since(g.applied)}
+		}
+		// (The writer is told before the callers are answered, so that
+		// it expects them back.)
 		for _, r := range g.reqs {
 			if r.err == nil && err != nil {
 				r.err = err
@@ -168,9 +309,9 @@ func (s *Store) complete(in <-chan *group) {
 }
 
 // prepare validates r against the stored state and the group so far and,
-// if it is valid, writes it into b and updates the writer's state. A
+// if it is valid, queues its writes and updates the writer's state. A
 // failing request gets r.err and leaves no trace.
-func (w *writer) prepare(r *request, b *pebble.Batch) {
+func (w *writer) prepare(r *request) {
 	res := make([]store.AppendResult, len(r.appends))
 	for i := range r.appends {
 		a := &r.appends[i]
@@ -210,14 +351,10 @@ func (w *writer) prepare(r *request, b *pebble.Batch) {
 			k++
 			pos := w.next
 			w.next++
-			putUint64(w.pos[:], pos)
-			w.key = appendLogKey(w.key[:0], pos)
-			_ = b.Set(w.key, rec, nil)
-			w.key = appendStreamKey(w.key[:0], a.Stream, e.Version)
-			_ = b.Set(w.key, w.pos[:], nil)
-			w.key = appendIDKey(w.key[:0], e.ID)
-			_ = b.Set(w.key, w.pos[:], nil)
-			w.ids[e.ID] = idLoc{pos: pos, stream: a.Stream, version: e.Version, hash: e.Hash}
+			w.writes = append(w.writes, write{pos: pos, rec: rec, ev: e})
+			if w.isMulti(e.ID) {
+				w.ids[e.ID] = idLoc{pos: pos, stream: a.Stream, version: e.Version, hash: e.Hash}
+			}
 		}
 		res[i].LastPosition = w.next - 1
 		lastEv := &a.Events[len(a.Events)-1]
@@ -294,6 +431,9 @@ func (w *writer) checkHead(a *store.StreamAppend) error {
 func (w *writer) claim(r *request, a *store.StreamAppend) error {
 	for j := range a.Events {
 		id := a.Events[j].ID
+		if !w.isMulti(id) {
+			continue
+		}
 		if _, ok := w.ids[id]; ok {
 			return fmt.Errorf("%w: event id %s appears twice in one call", store.ErrDuplicateID, id)
 		}
@@ -302,8 +442,14 @@ func (w *writer) claim(r *request, a *store.StreamAppend) error {
 	return nil
 }
 
+// isMulti reports whether id occurs more than once in the current group.
+func (w *writer) isMulti(id ulid.ULID) bool { return len(w.multi) > 0 && w.multi[id] }
+
 // unclaim drops the claims of a failed request.
 func (w *writer) unclaim(r *request) {
+	if len(w.ids) == 0 {
+		return
+	}
 	for i := range r.appends {
 		for j := range r.appends[i].Events {
 			id := r.appends[i].Events[j].ID
@@ -315,23 +461,19 @@ func (w *writer) unclaim(r *request) {
 }
 
 // locate finds where an ID is stored or claimed: first in the current
-// group, then in Pebble (which holds every applied group).
+// group, then among the stored IDs prefetch found.
 func (w *writer) locate(id ulid.ULID) (idLoc, bool, error) {
-	if loc, ok := w.ids[id]; ok {
-		return loc, true, nil
+	if w.isMulti(id) {
+		if loc, ok := w.ids[id]; ok {
+			return loc, true, nil
+		}
 	}
-	w.key = appendIDKey(w.key[:0], id)
-	v, closer, err := w.db.Get(w.key)
-	if errors.Is(err, pebble.ErrNotFound) {
+	if len(w.stored) == 0 {
 		return idLoc{}, false, nil
 	}
-	if err != nil {
-		return idLoc{}, false, fmt.Errorf("pebblestore: look up id %s: %w", id, err)
-	}
-	pos, ok := decodePos(v)
-	_ = closer.Close()
+	pos, ok := w.stored[id]
 	if !ok {
-		return idLoc{}, false, fmt.Errorf("pebblestore: id %s has a malformed index entry: %w", id, events.ErrCorrupt)
+		return idLoc{}, false, nil
 	}
 	rec, err := w.record(pos)
 	if err != nil {
@@ -339,6 +481,9 @@ func (w *writer) locate(id ulid.ULID) (idLoc, bool, error) {
 	}
 	if err := events.DecodeRecordNoCopy(rec, &w.ev); err != nil {
 		return idLoc{}, false, &CorruptError{Position: pos, Err: err}
+	}
+	if w.ev.ID != id {
+		return idLoc{}, false, corrupt(pos, "indexed as id %s, holds id %s", id, w.ev.ID)
 	}
 	return idLoc{pos: pos, stream: w.ev.Stream, version: w.ev.Version, hash: w.ev.Hash}, true, nil
 }
@@ -358,24 +503,13 @@ func (w *writer) record(pos uint64) ([]byte, error) {
 	return rec, nil
 }
 
-// head returns the stream's head from the cache or, on a miss, from Pebble.
+// head returns the stream's head. prefetch has cached every stream of the
+// group.
 func (w *writer) head(stream string) (streamHead, error) {
 	if h, ok := w.heads[stream]; ok {
 		return h, nil
 	}
-	if w.iter == nil {
-		it, err := w.db.NewIter(nil)
-		if err != nil {
-			return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
-		}
-		w.iter = it
-	}
-	h, err := loadHead(w.db, w.iter, stream, math.MaxUint64)
-	if err != nil {
-		return streamHead{}, err
-	}
-	w.heads[stream] = h
-	return h, nil
+	return streamHead{}, fmt.Errorf("pebblestore: internal error: head of %s not prefetched", stream)
 }
 
 // trimHeads keeps the head cache bounded. It runs between groups only: a
@@ -392,52 +526,4 @@ func (w *writer) trimHeads() {
 		}
 		delete(w.heads, k)
 	}
-}
-
-// loadHead reads a stream's last version at a position <= limit, and that
-// event's hash, with a reverse seek on the stream's 'S' keys. It uses (and
-// re-bounds) it, an iterator on db.
-func loadHead(db *pebble.DB, it *pebble.Iterator, stream string, limit uint64) (streamHead, error) {
-	lower := appendStreamPrefix(nil, stream)
-	upper := streamUpper(nil, stream)
-	it.SetBounds(lower, upper)
-	for ok := it.Last(); ok; ok = it.Prev() {
-		k := it.Key()
-		if len(k) != len(lower)+8 {
-			return streamHead{}, fmt.Errorf("pebblestore: stream %s has a malformed index key %x: %w", stream, k, events.ErrCorrupt)
-		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
-		}
-		pos, ok := decodePos(v)
-		if !ok {
-			return streamHead{}, fmt.Errorf("pebblestore: stream %s has a malformed index entry: %w", stream, events.ErrCorrupt)
-		}
-		if pos > limit {
-			continue
-		}
-		version := getUint64(k[len(lower):])
-		key := appendLogKey(nil, pos)
-		rec, closer, err := db.Get(key)
-		if errors.Is(err, pebble.ErrNotFound) {
-			return streamHead{}, corrupt(pos, "record of %s version %d is missing", stream, version)
-		}
-		if err != nil {
-			return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
-		}
-		var h streamHead
-		if len(rec) < 32 {
-			_ = closer.Close()
-			return streamHead{}, corrupt(pos, "record of %d bytes is too short", len(rec))
-		}
-		h.version = int64(version)
-		copy(h.hash[:], rec[len(rec)-32:])
-		_ = closer.Close()
-		return h, nil
-	}
-	if err := it.Error(); err != nil {
-		return streamHead{}, fmt.Errorf("pebblestore: load head of %s: %w", stream, err)
-	}
-	return streamHead{version: store.NoStream}, nil
 }
