@@ -30,6 +30,10 @@ const formatV1 = 1
 // AppendBody appends e's canonical body (everything hashed, PrevHash last)
 // to dst and returns the extended slice.
 func AppendBody(dst []byte, e *Event) []byte {
+	// One allocation: every length below is bounded by these sizes.
+	if need := bodySize(e); cap(dst)-len(dst) < need {
+		dst = append(make([]byte, 0, len(dst)+need+32), dst...)
+	}
 	dst = append(dst, formatV1)
 	dst = append(dst, e.ID[:]...)
 	dst = appendString(dst, e.Stream)
@@ -46,6 +50,13 @@ func AppendBody(dst []byte, e *Event) []byte {
 	dst = append(dst, e.Data...)
 	dst = append(dst, e.PrevHash[:]...)
 	return dst
+}
+
+// bodySize bounds the length of e's canonical body.
+func bodySize(e *Event) int {
+	const varints = 7 * binary.MaxVarintLen64
+	return 1 + 16 + 8 + 8 + 32 + varints + len(e.Stream) + len(e.Type) +
+		len(e.Actor.Kind) + len(e.Actor.ID) + len(e.Actor.Unit) + len(e.Data) + binary.MaxVarintLen64
 }
 
 // HashBody returns SHA-256 of a canonical body.

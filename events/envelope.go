@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -177,13 +178,18 @@ func (e *Event) Payload() (Payload, error) {
 }
 
 // Seal sets e.PrevHash to prev and computes e.Hash over the canonical bytes.
-// It returns the canonical encoding (without the trailing hash).
-func (e *Event) Seal(prev Hash) []byte {
+func (e *Event) Seal(prev Hash) {
 	e.PrevHash = prev
-	body := AppendBody(nil, e)
-	e.Hash = HashBody(body)
-	return body
+	buf := scratch.Get().(*[]byte)
+	*buf = AppendBody((*buf)[:0], e)
+	e.Hash = HashBody(*buf)
+	if cap(*buf) <= 1<<17 {
+		scratch.Put(buf)
+	}
 }
+
+// scratch holds encoding buffers for Seal.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // SameContent reports whether two events carry the same producer content:
 // id, stream, type, schema, business time, actor and payload bytes. The

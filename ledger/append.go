@@ -99,8 +99,8 @@ type Result struct {
 	// Duplicate[i] is true when draft i was an idempotent re-send of an
 	// acknowledged event and nothing was written for it.
 	Duplicate []bool
-	// Events are the sealed events (as stored) for the drafts, in order.
-	Events []events.Event
+	// Hashes holds each draft's event hash as stored: the receipt.
+	Hashes []events.Hash
 }
 
 // Append appends drafts to one stream, atomically, checking the expected version.
@@ -164,13 +164,34 @@ func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 	unlock := l.lockStreams(batches)
 	defer unlock()
 
-	for attempt := 0; ; attempt++ {
-		res, retry, err := l.tryAppend(ctx, batches, prepared, payloads)
-		if !retry || attempt >= l.cfg.MaxRetries {
+	// The first attempt is optimistic: it does not look drafts' IDs up,
+	// since almost every draft is new and the store refuses any ID it
+	// already holds. A refusal of any kind is then retried with the
+	// lookups, so that an idempotent re-send is acknowledged rather than
+	// refused by a rule it would break if it were new.
+	lookup := false
+	races := 0
+	for {
+		res, again, err := l.tryAppend(ctx, batches, prepared, payloads, lookup)
+		switch {
+		case again == retryWithLookup && !lookup:
+			lookup = true
+		case again == retryRace && races < l.cfg.MaxRetries:
+			lookup, races = true, races+1
+		default:
 			return res, err
 		}
 	}
 }
+
+// retry says whether and why an attempt should be made again.
+type retry int
+
+const (
+	noRetry         retry = iota
+	retryWithLookup       // refused without looking IDs up: look them up and decide
+	retryRace             // another writer moved a stream (Any) or stored an ID first
+)
 
 // lockStreams takes the stripe locks of every stream in a fixed order.
 func (l *Ledger) lockStreams(batches []Batch) func() {
@@ -205,9 +226,9 @@ func (l *Ledger) now() time.Time {
 	return t
 }
 
-// tryAppend is one attempt. retry is true when the store refused because
-// another writer moved a stream and the caller asked for Any.
-func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]events.Event, payloads [][]events.Payload) ([]Result, bool, error) {
+// tryAppend is one attempt; lookup says whether to look every draft's ID up
+// first (idempotent re-sends).
+func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]events.Event, payloads [][]events.Payload, lookup bool) ([]Result, retry, error) {
 	results := make([]Result, len(batches))
 	states := make([]*streamState, len(batches))
 	byStream := make(map[string]*streamState, len(batches))
@@ -218,22 +239,25 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 		r := &results[bi]
 		r.Stream = b.Stream
 		n := len(prepared[bi])
-		r.Positions, r.Versions, r.Duplicate, r.Events = make([]uint64, n), make([]uint64, n), make([]bool, n), make([]events.Event, n)
+		r.Positions, r.Versions, r.Duplicate, r.Hashes = make([]uint64, n), make([]uint64, n), make([]bool, n), make([]events.Hash, n)
+		if !lookup {
+			continue
+		}
 		for i := range prepared[bi] {
 			ev := &prepared[bi][i]
 			rec, found, err := l.st.Lookup(ctx, ev.ID)
 			if err != nil {
-				return nil, false, fmt.Errorf("ledger: look up %s: %w", ev.ID, err)
+				return nil, noRetry, fmt.Errorf("ledger: look up %s: %w", ev.ID, err)
 			}
 			if !found {
 				continue
 			}
 			if !events.SameContent(&rec.Event, ev) {
-				return nil, false, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: "id-conflict",
+				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: "id-conflict",
 					Detail: fmt.Sprintf("id already stored at position %d (%s %s) with different content", rec.Position, rec.Event.Stream, rec.Event.Type), err: ErrIDConflict}
 			}
 			r.Positions[i], r.Versions[i], r.Duplicate[i] = rec.Position, rec.Event.Version, true
-			r.Events[i] = rec.Event
+			r.Hashes[i] = rec.Event.Hash
 		}
 	}
 
@@ -249,13 +273,25 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 	}}
 
 	recorded := l.now()
+	assumed := false
 	appends := make([]store.StreamAppend, 0, len(batches))
 	appendOf := make([]int, len(batches)) // batch -> index in appends, -1 if all duplicates
 	for bi, b := range batches {
 		appendOf[bi] = -1
-		cached, err := l.state(ctx, b.Stream)
-		if err != nil {
-			return nil, false, err
+		var cached *streamState
+		if !lookup && opensStream(payloads[bi][0]) {
+			// A draft that opens a stream expects it not to exist: don't
+			// read it. If it does exist, the store refuses the expected
+			// version and the retry reads it.
+			if cached = l.cached(b.Stream); cached == nil {
+				cached, assumed = &streamState{version: -1}, true
+			}
+		}
+		if cached == nil {
+			var err error
+			if cached, err = l.state(ctx, b.Stream); err != nil {
+				return nil, noRetry, err
+			}
 		}
 		st := cached.clone()
 		states[bi] = st
@@ -269,11 +305,14 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 			continue
 		}
 		if !b.Expect.IsAny() && b.Expect.Version() != st.version {
-			return nil, false, &RuleError{Stream: b.Stream, ID: prepared[bi][0].ID, Type: prepared[bi][0].Type, Rule: "wrong-expected-version",
+			if !lookup {
+				return nil, retryWithLookup, nil
+			}
+			return nil, noRetry, &RuleError{Stream: b.Stream, ID: prepared[bi][0].ID, Type: prepared[bi][0].Type, Rule: "wrong-expected-version",
 				Detail: fmt.Sprintf("expected %s, stream is at %d", b.Expect, st.version),
 				err:    &store.WrongVersionError{Stream: b.Stream, Expected: b.Expect.Version(), Actual: st.version}}
 		}
-		sa := store.StreamAppend{Stream: b.Stream, Expected: st.version}
+		sa := store.StreamAppend{Stream: b.Stream, Expected: st.version, Events: make([]events.Event, 0, len(prepared[bi]))}
 		for i := range prepared[bi] {
 			if r.Duplicate[i] {
 				continue
@@ -281,10 +320,13 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 			ev := prepared[bi][i] // copy: a retry starts from the unsealed draft
 			v, err := chk.check(st, &ev, payloads[bi][i])
 			if err != nil {
-				return nil, false, err
+				return nil, noRetry, err
+			}
+			if v != nil && !lookup {
+				return nil, retryWithLookup, nil
 			}
 			if v != nil {
-				return nil, false, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: v.rule, Detail: v.detail}
+				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: v.rule, Detail: v.detail}
 			}
 			ev.Version = uint64(st.version + 1)
 			ev.RecordedAt = recorded
@@ -292,13 +334,13 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 			apply(st, ov, &ev, payloads[bi][i])
 			sa.Events = append(sa.Events, ev)
 			r.Versions[i] = ev.Version
-			r.Events[i] = ev
+			r.Hashes[i] = ev.Hash
 		}
 		appendOf[bi] = len(appends)
 		appends = append(appends, sa)
 	}
 	if len(appends) == 0 {
-		return results, false, nil
+		return results, noRetry, nil
 	}
 
 	sres, err := l.st.Append(ctx, appends...)
@@ -306,20 +348,29 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 		for _, a := range appends {
 			l.forget(a.Stream)
 		}
-		if errors.Is(err, store.ErrWrongExpectedVersion) || errors.Is(err, store.ErrDuplicateID) {
+		if errors.Is(err, store.ErrDuplicateID) {
+			if !lookup {
+				return nil, retryWithLookup, err
+			}
+			return nil, retryRace, err
+		}
+		if errors.Is(err, store.ErrWrongExpectedVersion) && assumed {
+			return nil, retryWithLookup, err
+		}
+		if errors.Is(err, store.ErrWrongExpectedVersion) {
 			anyOnly := true
 			for _, b := range batches {
 				anyOnly = anyOnly && b.Expect.IsAny()
 			}
-			if anyOnly || errors.Is(err, store.ErrDuplicateID) {
-				return nil, true, err
+			if anyOnly {
+				return nil, retryRace, err
 			}
 			var wv *store.WrongVersionError
 			if errors.As(err, &wv) {
-				return nil, false, &RuleError{Stream: wv.Stream, Rule: "wrong-expected-version", Detail: wv.Error(), err: err}
+				return nil, noRetry, &RuleError{Stream: wv.Stream, Rule: "wrong-expected-version", Detail: wv.Error(), err: err}
 			}
 		}
-		return nil, false, fmt.Errorf("ledger: append: %w", err)
+		return nil, noRetry, fmt.Errorf("ledger: append: %w", err)
 	}
 	for bi := range batches {
 		ai := appendOf[bi]
@@ -348,7 +399,23 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 		l.putLocked(b.Stream, states[bi])
 	}
 	l.cacheMu.Unlock()
-	return results, false, nil
+	return results, noRetry, nil
+}
+
+// opensStream reports whether a payload is the first event of its stream.
+func opensStream(p events.Payload) bool {
+	switch p.(type) {
+	case *events.CaseReported, *events.TopicOpened:
+		return true
+	}
+	return false
+}
+
+// cached returns the cached state of a stream, or nil.
+func (l *Ledger) cached(stream string) *streamState {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	return l.cache[stream]
 }
 
 // state returns the cached state of a stream, folding it from the store if

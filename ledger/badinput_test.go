@@ -197,7 +197,7 @@ func TestResentLineIsAcknowledged(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-sent line refused: %v", err)
 	}
-	if !again.Duplicate[0] || again.Positions[0] != first.Positions[0] || again.Events[0].Hash != first.Events[0].Hash {
+	if !again.Duplicate[0] || again.Positions[0] != first.Positions[0] || again.Hashes[0] != first.Hashes[0] {
 		t.Fatalf("re-send: duplicate %v at %d, want the event at %d", again.Duplicate[0], again.Positions[0], first.Positions[0])
 	}
 	if f.head() != head || !slices.Equal(f.snapshot(), before) {

@@ -307,6 +307,16 @@ func TestIdempotentResend(t *testing.T) {
 		t.Fatalf("re-send wrote: head %d -> %d", head, h)
 	}
 
+	// A ledger with a cold cache (a restart) acknowledges the re-send too.
+	cold, err := ledger.New(context.Background(), f.st, ledger.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err = cold.Append(context.Background(), c.Stream, ledger.Any, d)
+	if err != nil || !again.Duplicate[0] || again.Positions[0] != first.Positions[0] {
+		t.Fatalf("re-send after restart: %v, duplicate=%v position=%d", err, again.Duplicate, again.Positions)
+	}
+
 	changed := d
 	changed.Payload = &events.CaseReported{Channel: events.ChannelApp, Category: eventstest.Pothole, Location: events.Location{Street: eventstest.Street1}, DeadlinePolicy: "standard-5wd"}
 	_, err = f.l.Append(context.Background(), c.Stream, ledger.Any, changed)

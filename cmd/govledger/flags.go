@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// errHelp is returned when --help was asked for; the usage was printed.
+var errHelp = errors.New("help requested")
+
+// newFlags returns a flag set for a subcommand whose usage names its
+// arguments and describes it.
+func newFlags(e *env, name, args, doc string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := e.stdout
+		fmt.Fprintf(w, "Usage: govledger %s [flags] %s\n\n%s\n", name, args, strings.TrimSpace(doc))
+		var b strings.Builder
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		if b.Len() > 0 {
+			fmt.Fprintf(w, "\nFlags:\n%s", b.String())
+		}
+	}
+	return fs
+}
+
+// parse parses flags, turning --help into errHelp and other problems into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return errHelp
+	}
+	if err != nil {
+		return usageErr("%v (see govledger %s --help)", err, fs.Name())
+	}
+	return nil
+}
+
+// dirFlag adds the common --dir flag.
+func dirFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("GOVLEDGER_DIR")
+	if def == "" {
+		def = "./govledger-data"
+	}
+	return fs.String("dir", def, "data directory of the ledger (env GOVLEDGER_DIR)")
+}

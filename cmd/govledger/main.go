@@ -1,0 +1,143 @@
+// Command govledger is the command line of the govledger audit ledger.
+//
+// Usage:
+//
+//	govledger <command> [flags] [args]
+//
+// Commands:
+//
+//	quickstart  create a ledger and simulate one month of a district
+//	append      append events from JSON Lines
+//	verify      check every event's hash and every stream's chain
+//	show        print one case's or stream's timeline
+//	stat        counts and head of a ledger
+//
+// Exit codes:
+//
+//	0  success
+//	1  operational error (cannot open, I/O, ...)
+//	2  usage error (unknown command, bad flag or argument)
+//	3  input refused (append: at least one line was refused)
+//	4  verification failed: the ledger has been tampered with
+//	5  not found (show: no such stream)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Exit codes; see the package documentation.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitRefused  = 3
+	exitTampered = 4
+	exitNotFound = 5
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch: its output streams and standard input.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// exitError carries an exit code through a command's error.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitCodeError{code: code, err: err} }
+
+func usageErr(format string, args ...any) error {
+	return withCode(exitUsage, fmt.Errorf(format, args...))
+}
+
+// commands lists every subcommand: the wiring of the program in one place.
+func commands() map[string]command {
+	return map[string]command{
+		"quickstart": {"create a ledger and simulate one month of a district", runQuickstart},
+		"append":     {"append events from JSON Lines (a file or -)", runAppend},
+		"verify":     {"check every event's hash and every stream's chain", runVerify},
+		"show":       {"print one case's or stream's timeline", runShow},
+		"stat":       {"counts and head of a ledger", runStat},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stdout, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "govledger: unknown command %q\n\n", args[0])
+		printUsage(e.stderr, cmds)
+		return exitUsage
+	}
+	err := c.run(ctx, e, args[1:])
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "govledger %s: %v\n", args[0], err)
+	var ce *exitCodeError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return exitError
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "govledger: an event-sourced, tamper-evident audit ledger for case handling")
+	fmt.Fprintln(w, "\nUsage: govledger <command> [flags] [args]   (govledger <command> --help for flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-11s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprint(w, `
+Exit codes:
+  0  success
+  1  operational error
+  2  usage error
+  3  input refused (append)
+  4  verification failed: the ledger has been tampered with
+  5  not found (show)
+`)
+}
