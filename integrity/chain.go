@@ -27,6 +27,9 @@ const (
 	VersionGap = "version-gap"
 	// PositionGap: global positions are not 1, 2, 3, ...
 	PositionGap = "position-gap"
+	// CorruptRecord: the stored bytes at a position do not decode as an
+	// event at all (they were edited or damaged).
+	CorruptRecord = "corrupt-record"
 )
 
 // Finding is a piece of tamper evidence: where, what, and the hashes or
@@ -79,6 +82,18 @@ func (v *ChainVerifier) Streams() int { return len(v.streams) }
 
 // Findings returns how many findings were reported.
 func (v *ChainVerifier) Findings() uint64 { return v.findings }
+
+// Skip records that the event at position could not be read (a
+// CorruptRecord finding made by the caller) and moves past it. The next
+// event of its stream will not chain (its stream is unknown), which is
+// reported when it comes.
+func (v *ChainVerifier) Skip(position uint64) {
+	v.next = position + 1
+	v.findings++
+}
+
+// Next returns the position the verifier expects next.
+func (v *ChainVerifier) Next() uint64 { return v.next }
 
 // Check verifies one event at a global position and returns what it found
 // (nil when the event is sound). After a finding the verifier resynchronises

@@ -8,9 +8,11 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/store"
 )
@@ -55,24 +57,39 @@ func Verify(ctx context.Context, src Source, onFinding func(*integrity.Finding))
 		return Report{}, fmt.Errorf("replay: head: %w", err)
 	}
 	v := integrity.NewChainVerifier(1)
-	err = src.ReadAll(ctx, 1, func(r store.Record) error {
-		if r.Position > head {
-			return errStop
+	report := func(f *integrity.Finding) {
+		if onFinding != nil {
+			onFinding(f)
 		}
-		for _, f := range v.Check(r.Position, &r.Event) {
-			if onFinding != nil {
-				onFinding(f)
+	}
+	for from := uint64(1); from <= head; {
+		err = src.ReadAll(ctx, from, func(r store.Record) error {
+			if r.Position > head {
+				return errStop
 			}
+			for _, f := range v.Check(r.Position, &r.Event) {
+				report(f)
+			}
+			return nil
+		})
+		if err == nil || err == errStop {
+			break
 		}
-		return nil
-	})
-	if err != nil && err != errStop {
-		return Report{}, fmt.Errorf("replay: read: %w", err)
+		if !errors.Is(err, events.ErrCorrupt) {
+			return Report{}, fmt.Errorf("replay: read: %w", err)
+		}
+		// The record at the next position does not decode: report it
+		// and go on after it.
+		pos := v.Next()
+		report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: pos,
+			Expected: "a decodable event record", Actual: err.Error()})
+		v.Skip(pos)
+		from = pos + 1
 	}
 	rep := Report{Head: head, Events: v.Events(), Streams: v.Streams(), Findings: v.Findings(), Elapsed: time.Since(start)}
-	if rep.Events < head {
-		f := &integrity.Finding{Kind: integrity.PositionGap, Position: rep.Events + 1,
-			Expected: fmt.Sprintf("%d events up to the head", head), Actual: fmt.Sprintf("%d events readable", rep.Events)}
+	if v.Next() <= head {
+		f := &integrity.Finding{Kind: integrity.PositionGap, Position: v.Next(),
+			Expected: fmt.Sprintf("events up to the head, position %d", head), Actual: fmt.Sprintf("the log ends at position %d", v.Next()-1)}
 		rep.Findings++
 		if onFinding != nil {
 			onFinding(f)

@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/govledger/govledger/events"
@@ -47,14 +48,18 @@ func records(t *testing.T) []store.Record {
 
 // sliceSource serves records as a ledger would, tampered or not.
 type sliceSource struct {
-	recs []store.Record
-	head uint64
+	recs      []store.Record
+	head      uint64
+	corruptAt uint64 // a position whose record does not decode
 }
 
 func (s sliceSource) Head(context.Context) (uint64, error) { return s.head, nil }
 
 func (s sliceSource) ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error {
 	for _, r := range s.recs {
+		if r.Position >= from && r.Position == s.corruptAt {
+			return fmt.Errorf("store: record at position %d: %w: truncated data", r.Position, events.ErrCorrupt)
+		}
 		if r.Position >= from {
 			if err := fn(r); err != nil {
 				return err
@@ -144,5 +149,26 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("finding lacks evidence: %+v", f)
 			}
 		})
+	}
+}
+
+func TestVerifyGoesOnAfterAnUndecodableRecord(t *testing.T) {
+	recs := records(t)
+	bad := find(recs, "case/C-2", 0)
+	src := sliceSource{recs: recs, head: uint64(len(recs)), corruptAt: recs[bad].Position}
+	var found []*integrity.Finding
+	rep, err := replay.Verify(context.Background(), src, func(f *integrity.Finding) { found = append(found, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) == 0 || found[0].Kind != integrity.CorruptRecord || found[0].Position != recs[bad].Position {
+		t.Fatalf("findings %v, want corrupt-record at %d first", found, recs[bad].Position)
+	}
+	if rep.Events != uint64(len(recs)-1) {
+		t.Fatalf("checked %d events, want every other one (%d)", rep.Events, len(recs)-1)
+	}
+	// C-2's next event chains to a record nobody could read.
+	if found[len(found)-1].Kind != integrity.ChainBroken || found[len(found)-1].Stream != "case/C-2" {
+		t.Fatalf("last finding %v, want chain-broken on case/C-2", found[len(found)-1])
 	}
 }
