@@ -326,11 +326,12 @@ const (
 
 // CaseRated is the citizen's return-visit answer (回访评价). A rating that
 // cannot be counted (unreachable, malicious, not the reporter) is recorded
-// with Valid false and an InvalidReason.
+// with Valid false and an InvalidReason; its satisfaction may then be
+// empty (nothing was answered) and is never counted.
 type CaseRated struct {
 	Contacted     bool   `json:"contacted"`
 	Solved        bool   `json:"solved"`
-	Satisfaction  string `json:"satisfaction"`
+	Satisfaction  string `json:"satisfaction,omitempty"`
 	Valid         bool   `json:"valid"`
 	InvalidReason string `json:"invalid_reason,omitempty"`
 	Comment       string `json:"comment,omitempty"`
@@ -341,8 +342,10 @@ func (*CaseRated) EventType() string { return TypeCaseRated }
 
 // Validate implements Payload.
 func (p *CaseRated) Validate() error {
-	if err := checkEnum("satisfaction", p.Satisfaction, Satisfied, Basically, Unsatisfied); err != nil {
-		return err
+	if p.Valid || p.Satisfaction != "" {
+		if err := checkEnum("satisfaction", p.Satisfaction, Satisfied, Basically, Unsatisfied); err != nil {
+			return err
+		}
 	}
 	if p.Valid && p.InvalidReason != "" {
 		return invalid("invalid_reason", "is set on a valid rating")

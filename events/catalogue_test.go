@@ -325,3 +325,13 @@ func TestFieldError(t *testing.T) {
 		t.Fatal("FieldError does not unwrap to ErrInvalid")
 	}
 }
+
+func TestRatingSatisfactionRequiredOnlyWhenValid(t *testing.T) {
+	if _, err := events.DecodePayload(events.TypeCaseRated, 1, []byte(`{"contacted":false,"solved":false,"valid":false,"invalid_reason":"unreachable"}`)); err != nil {
+		t.Fatalf("an invalid rating without a satisfaction answer: %v", err)
+	}
+	_, err := events.DecodePayload(events.TypeCaseRated, 1, []byte(`{"contacted":true,"solved":true,"valid":true}`))
+	if !errors.Is(err, events.ErrInvalid) || !strings.Contains(err.Error(), "satisfaction is required") {
+		t.Fatalf("a valid rating without satisfaction: %v", err)
+	}
+}

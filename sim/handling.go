@@ -215,8 +215,8 @@ func (e *engine) rate(c *caseSim) error {
 			p.InvalidReason = invalidReasons[3]
 		}
 		if p.InvalidReason == invalidReasons[0] {
-			// No answer at all; the form still needs a satisfaction value.
-			p.Contacted, p.Solved, p.Satisfaction = false, false, events.Unsatisfied
+			// No answer at all: nothing was said about the case.
+			p.Contacted, p.Solved, p.Satisfaction = false, false, ""
 		}
 	}
 	if err := e.put(c.stream, e.operator(), p); err != nil {

@@ -100,7 +100,7 @@ func (c *Case) Rated(contacted, solved bool, satisfaction string) events.Draft {
 
 // RatedInvalid records a rating that cannot be counted.
 func (c *Case) RatedInvalid(reason string) events.Draft {
-	return c.draft(Dispatcher, &events.CaseRated{Satisfaction: events.Unsatisfied, Valid: false, InvalidReason: reason})
+	return c.draft(Dispatcher, &events.CaseRated{Valid: false, InvalidReason: reason})
 }
 
 // Merged marks the case a duplicate of parent.
