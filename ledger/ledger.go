@@ -21,7 +21,8 @@
 //     that is not resolved (reopen it first).
 //   - not-pending: accept and return come from the unit the case was last
 //     dispatched to and has not yet answered.
-//   - not-holder: resolve comes from the unit that accepted the case.
+//   - not-holder: resolve comes from the unit that accepted the case, or
+//     from a dispatch centre answering a case that no unit holds.
 //   - not-resolved: rate and reopen need a resolved case; a resolution is
 //     rated at most once (already-rated).
 //   - close-unresolved: close needs a resolved or merged case.

@@ -120,6 +120,14 @@ func TestLifecycleRules(t *testing.T) {
 			c := s.Case("C-1")
 			return []events.Draft{c.Reported(events.ChannelHotline, eventstest.Pothole), c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeRule)}, c.Resolved(eventstest.Roads, events.OutcomeFixed)
 		}},
+		{"centre resolving a case a unit was sent", "not-holder", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
+			c := s.Case("C-1")
+			return []events.Draft{c.Reported(events.ChannelHotline, eventstest.Pothole), c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeRule)}, c.Resolved(eventstest.Center, events.OutcomeExplained)
+		}},
+		{"department resolving a case nobody holds", "not-holder", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
+			c := s.Case("C-1")
+			return []events.Draft{c.Reported(events.ChannelHotline, eventstest.Pothole)}, c.Resolved(eventstest.Roads, events.OutcomeFixed)
+		}},
 		{"rating before resolution", "not-resolved", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
 			c := s.Case("C-1")
 			return []events.Draft{c.Reported(events.ChannelHotline, eventstest.Pothole)}, c.Rated(true, true, events.Satisfied)
@@ -285,6 +293,17 @@ func TestFullCaseStoryIsAccepted(t *testing.T) {
 	if n != 17 {
 		t.Fatalf("stream has %d events, want 17", n)
 	}
+}
+
+func TestCentreAnswersDirectly(t *testing.T) {
+	f := newFixture(t)
+	c := f.s.Case("C-1")
+	f.mustAppend(
+		c.Reported(events.ChannelHotline, eventstest.Noise),
+		c.Resolved(eventstest.Center, events.OutcomeExplained),
+		c.Rated(true, true, events.Satisfied),
+		c.Closed(),
+	)
 }
 
 func TestIdempotentResend(t *testing.T) {

@@ -142,7 +142,12 @@ func (c *checker) checkCase(st *streamState, ev *events.Event, p events.Payload)
 			return broke("not-open", "cannot resolve a %s case", cs.status), nil
 		}
 		if cs.holder == "" || p.Unit != cs.holder {
-			return broke("not-holder", "%q has not accepted the case (holder: %q)", p.Unit, cs.holder), nil
+			// A dispatch centre may answer a case itself (直接答复, e.g. a
+			// hotline question answered on the call) while no unit has it.
+			kind, _ := c.reg.unitKind(p.Unit)
+			if !(kind == events.UnitCenter && cs.holder == "" && cs.pending == "") {
+				return broke("not-holder", "%q has not accepted the case (holder: %q; only a dispatch centre may resolve a case no unit holds)", p.Unit, cs.holder), nil
+			}
 		}
 	case *events.CaseReopened:
 		if cs.status != caseResolved {

@@ -229,6 +229,9 @@ func (e *engine) intake(c *caseSim) error {
 		return nil
 	}
 	w := e.w
+	if c.channel == chHotline && c.parent == "" && r.chance(directAnswerShare) {
+		return e.answerDirectly(c)
+	}
 	list := e.list()
 	ref, ok := list.route(c.cat, c.street)
 	u := r.Float64()
@@ -250,6 +253,24 @@ func (e *engine) intake(c *caseSim) error {
 		e.sum.StaleRuleDispatches++
 	}
 	return e.dispatch(c, w.center, ref.unit, events.ModeRule, ref, version, "", dispatchEngine)
+}
+
+// directAnswerShare is the share of hotline reports the centre answers on
+// the call (policy questions, information requests) without dispatching.
+const directAnswerShare = 0.12
+
+// answerDirectly records the centre's own answer (直接答复) and schedules
+// the return visit.
+func (e *engine) answerDirectly(c *caseSim) error {
+	w := e.w
+	p := &events.CaseResolved{Unit: w.units[w.center].id, Outcome: events.OutcomeExplained, Summary: "answered by the hotline on the call"}
+	if err := e.put(c.stream, e.operator(), p); err != nil {
+		return err
+	}
+	e.sum.DirectAnswers++
+	c.status, c.outcome, c.holder = statusResolved, events.OutcomeExplained, -1
+	e.schedule(c, stRate, e.working(hours(e.r.heavy(8, 0.7, 0.03, 1.5, 60))))
+	return nil
 }
 
 // dispatch sends the case from one unit to another and schedules the

@@ -77,7 +77,7 @@ func TestCaseMixIsRealistic(t *testing.T) {
 	rules := map[int]map[string]string{} // list version -> rule id -> unit
 	returnedBy := map[string][]string{}  // units that returned the case
 	ponged := map[string]bool{}
-	var pingPong, firstRule, first, resolved, arrivalsPeak, arrivalsNight int
+	var pingPong, firstRule, first, resolved, direct, arrivalsPeak, arrivalsNight int
 	channels := map[string]int{}
 	dispatched := map[string]bool{}
 	var weekday, weekend float64
@@ -126,6 +126,12 @@ func TestCaseMixIsRealistic(t *testing.T) {
 			returnedBy[d.Stream] = append(returnedBy[d.Stream], p.Unit)
 		case *events.CaseResolved:
 			resolved++
+			if kind[p.Unit] == events.UnitCenter {
+				if dispatched[d.Stream] {
+					t.Fatalf("%s: the centre answered a case it had dispatched", d.Stream)
+				}
+				direct++
+			}
 		}
 	}
 	cases := sum.Cases
@@ -140,6 +146,10 @@ func TestCaseMixIsRealistic(t *testing.T) {
 	inRange(t, "open at end", share(sum.OpenAtEnd, cases), 0.02, 0.40)
 	inRange(t, "unresolved at end", share(sum.UnresolvedAtEnd, sum.OpenAtEnd), 0.05, 1)
 	inRange(t, "merged duplicates", share(sum.Merged, cases), 0.005, 0.08)
+	inRange(t, "answered directly by the centre", share(direct, channels[events.ChannelHotline]), 0.05, 0.2)
+	if direct != sum.DirectAnswers {
+		t.Errorf("events show %d direct answers, summary %d", direct, sum.DirectAnswers)
+	}
 	inRange(t, "hotline share", share(channels[events.ChannelHotline], cases), 0.35, 0.7)
 	for _, ch := range []string{events.ChannelApp, events.ChannelGridPatrol, events.ChannelSuperior, events.ChannelEnterprise} {
 		inRange(t, ch+" share", share(channels[ch], cases), 0.005, 0.4)

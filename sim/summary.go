@@ -37,6 +37,9 @@ type Summary struct {
 	PingPongCases int
 	// Merged counts cases merged into an earlier case at intake.
 	Merged int
+	// DirectAnswers counts hotline cases the centre answered itself,
+	// without dispatching them.
+	DirectAnswers int
 	// Ratings and InvalidRatings count valid and invalid return visits.
 	Ratings        int
 	InvalidRatings int
@@ -93,8 +96,8 @@ func (s Summary) Report() string {
 	fmt.Fprintf(&b, "  by channel:%s\n", inline(s.CasesByChannel))
 	fmt.Fprintf(&b, "  first dispatch:%s\n", inline(s.FirstDispatches))
 	fmt.Fprintf(&b, "  all dispatches:%s\n", inline(s.Dispatches))
-	fmt.Fprintf(&b, "  returns %d, ping-pong cases %d, stale rule dispatches %d, merged %d\n",
-		s.Returns, s.PingPongCases, s.StaleRuleDispatches, s.Merged)
+	fmt.Fprintf(&b, "  answered directly by the centre %d; returns %d, ping-pong cases %d, stale rule dispatches %d, merged %d\n",
+		s.DirectAnswers, s.Returns, s.PingPongCases, s.StaleRuleDispatches, s.Merged)
 	fmt.Fprintf(&b, "  ratings valid %d, invalid %d; reopened cases %d (reopenings %d)\n",
 		s.Ratings, s.InvalidRatings, s.Reopened, s.Reopenings)
 	fmt.Fprintf(&b, "topics: %d opened, %d closed, %d not closed at end; ballots %d of %d eligible\n",
