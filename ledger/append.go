@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -119,11 +120,10 @@ func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 	if len(batches) == 0 {
 		return nil, fmt.Errorf("%w: nothing to append", store.ErrInvalidAppend)
 	}
-	prepared := make([][]events.Event, len(batches))
-	payloads := make([][]events.Payload, len(batches))
+	total := 0
 	touchesRegistry := false
 	seen := make(map[string]bool, len(batches))
-	for bi, b := range batches {
+	for _, b := range batches {
 		if len(b.Drafts) == 0 {
 			return nil, fmt.Errorf("%w: no events for %s", store.ErrInvalidAppend, b.Stream)
 		}
@@ -131,30 +131,14 @@ func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 			return nil, fmt.Errorf("%w: %s appears twice in one call", store.ErrInvalidAppend, b.Stream)
 		}
 		seen[b.Stream] = true
-		evs := make([]events.Event, len(b.Drafts))
-		ps := make([]events.Payload, len(b.Drafts))
-		for i := range b.Drafts {
-			d := &b.Drafts[i]
-			if d.Stream == "" {
-				d.Stream = b.Stream
-			}
-			ev, err := d.Event()
-			if err == nil && d.Stream != b.Stream {
-				err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)
-			}
-			if err != nil {
-				typ := ""
-				if d.Payload != nil {
-					typ = d.Payload.EventType()
-				}
-				return nil, &RuleError{Stream: b.Stream, ID: d.ID, Type: typ, Index: i, Rule: "invalid", Detail: err.Error(), err: err}
-			}
-			evs[i], ps[i] = ev, d.Payload
-		}
 		if kind, _ := events.SplitStream(b.Stream); kind == events.StreamRegistry {
 			touchesRegistry = true
 		}
-		prepared[bi], payloads[bi] = evs, ps
+		total += len(b.Drafts)
+	}
+	c := newCall(batches, total)
+	if err := c.prepare(); err != nil {
+		return nil, err
 	}
 
 	if touchesRegistry {
@@ -172,7 +156,7 @@ func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 	lookup := false
 	races := 0
 	for {
-		res, again, err := l.tryAppend(ctx, batches, prepared, payloads, lookup)
+		res, again, err := l.tryAppend(ctx, c, lookup)
 		switch {
 		case again == retryWithLookup && !lookup:
 			lookup = true
@@ -182,6 +166,90 @@ func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 			return res, err
 		}
 	}
+}
+
+// call is one AppendAtomic call's drafts, prepared once, in flat arrays
+// (one allocation each rather than several per stream).
+type call struct {
+	batches  []Batch
+	at       []int            // batch -> offset of its first draft in the flat arrays
+	prepared []events.Event   // unsealed events, by draft
+	payloads []events.Payload // by draft
+	sealed   []events.Event   // scratch for the sealed events of an attempt
+}
+
+func newCall(batches []Batch, total int) *call {
+	c := &call{batches: batches, at: make([]int, len(batches)+1),
+		prepared: make([]events.Event, total), payloads: make([]events.Payload, total)}
+	for bi, b := range batches {
+		c.at[bi+1] = c.at[bi] + len(b.Drafts)
+	}
+	return c
+}
+
+// drafts returns the flat index range of batch bi.
+func (c *call) drafts(bi int) (lo, hi int) { return c.at[bi], c.at[bi+1] }
+
+// prepare validates every draft and encodes its payload, in parallel for
+// large calls: drafts are independent of each other and of the ledger.
+func (c *call) prepare() error {
+	errs := make([]error, len(c.batches))
+	parallel(len(c.batches), len(c.prepared), func(lo, hi int) {
+		for bi := lo; bi < hi; bi++ {
+			b := c.batches[bi]
+			at := c.at[bi]
+			for i := range b.Drafts {
+				d := b.Drafts[i] // a copy: the caller's drafts are not changed
+				if d.Stream == "" {
+					d.Stream = b.Stream
+				}
+				ev, err := d.Event()
+				if err == nil && d.Stream != b.Stream {
+					err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)
+				}
+				if err != nil {
+					typ := ""
+					if d.Payload != nil {
+						typ = d.Payload.EventType()
+					}
+					errs[bi] = &RuleError{Stream: b.Stream, ID: d.ID, Type: typ, Index: i, Rule: "invalid", Detail: err.Error(), err: err}
+					break
+				}
+				c.prepared[at+i], c.payloads[at+i] = ev, d.Payload
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err // the first refused batch, in call order
+		}
+	}
+	return nil
+}
+
+// parallelMin is the number of events below which a call is worked on by
+// one goroutine: splitting costs more than it saves.
+const parallelMin = 256
+
+// parallel runs fn over [0, n) in up to GOMAXPROCS contiguous parts when
+// the work (weight, in events) is large enough, else in one part.
+func parallel(n, weight int, fn func(lo, hi int)) {
+	parts := runtime.GOMAXPROCS(0)
+	if weight < parallelMin || parts < 2 || n < 2 {
+		fn(0, n)
+		return
+	}
+	parts = min(parts, n)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 // retry says whether and why an attempt should be made again.
@@ -228,39 +296,42 @@ func (l *Ledger) now() time.Time {
 
 // tryAppend is one attempt; lookup says whether to look every draft's ID up
 // first (idempotent re-sends).
-func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]events.Event, payloads [][]events.Payload, lookup bool) ([]Result, retry, error) {
+func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result, retry, error) {
+	batches, n := c.batches, len(c.prepared)
 	results := make([]Result, len(batches))
-	states := make([]*streamState, len(batches))
-	byStream := make(map[string]*streamState, len(batches))
+	positions, versions := make([]uint64, n), make([]uint64, n)
+	duplicate, hashes := make([]bool, n), make([]events.Hash, n)
+	for bi, b := range batches {
+		lo, hi := c.drafts(bi)
+		results[bi] = Result{Stream: b.Stream, Positions: positions[lo:hi:hi], Versions: versions[lo:hi:hi],
+			Duplicate: duplicate[lo:hi:hi], Hashes: hashes[lo:hi:hi]}
+	}
 
 	// Idempotency first: drafts whose ID is stored with the same content are
 	// acknowledged with their original position.
-	for bi, b := range batches {
-		r := &results[bi]
-		r.Stream = b.Stream
-		n := len(prepared[bi])
-		r.Positions, r.Versions, r.Duplicate, r.Hashes = make([]uint64, n), make([]uint64, n), make([]bool, n), make([]events.Hash, n)
-		if !lookup {
-			continue
-		}
-		for i := range prepared[bi] {
-			ev := &prepared[bi][i]
-			rec, found, err := l.st.Lookup(ctx, ev.ID)
-			if err != nil {
-				return nil, noRetry, fmt.Errorf("ledger: look up %s: %w", ev.ID, err)
+	if lookup {
+		for bi, b := range batches {
+			lo, hi := c.drafts(bi)
+			for i := lo; i < hi; i++ {
+				ev := &c.prepared[i]
+				rec, found, err := l.st.Lookup(ctx, ev.ID)
+				if err != nil {
+					return nil, noRetry, fmt.Errorf("ledger: look up %s: %w", ev.ID, err)
+				}
+				if !found {
+					continue
+				}
+				if !events.SameContent(&rec.Event, ev) {
+					return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i - lo, Rule: "id-conflict",
+						Detail: fmt.Sprintf("id already stored at position %d (%s %s) with different content", rec.Position, rec.Event.Stream, rec.Event.Type), err: ErrIDConflict}
+				}
+				positions[i], versions[i], duplicate[i], hashes[i] = rec.Position, rec.Event.Version, true, rec.Event.Hash
 			}
-			if !found {
-				continue
-			}
-			if !events.SameContent(&rec.Event, ev) {
-				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: "id-conflict",
-					Detail: fmt.Sprintf("id already stored at position %d (%s %s) with different content", rec.Position, rec.Event.Stream, rec.Event.Type), err: ErrIDConflict}
-			}
-			r.Positions[i], r.Versions[i], r.Duplicate[i] = rec.Position, rec.Event.Version, true
-			r.Hashes[i] = rec.Event.Hash
 		}
 	}
 
+	states := make([]*streamState, len(batches))
+	byStream := make(map[string]*streamState, len(batches))
 	l.regMu.RLock()
 	ov := &overlay{base: l.reg}
 	l.regMu.RUnlock()
@@ -272,33 +343,42 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 		return v >= 0, err
 	}}
 
+	// Check every draft in call order and fold it into its stream's state.
+	// Hashes come after, in parallel: the rules do not read them.
 	recorded := l.now()
 	assumed := false
+	if cap(c.sealed) < n {
+		c.sealed = make([]events.Event, 0, n)
+	}
+	sealed := c.sealed[:0]
 	appends := make([]store.StreamAppend, 0, len(batches))
 	appendOf := make([]int, len(batches)) // batch -> index in appends, -1 if all duplicates
+	prevs := make([]events.Hash, len(batches))
 	for bi, b := range batches {
 		appendOf[bi] = -1
-		var cached *streamState
-		if !lookup && opensStream(payloads[bi][0]) {
+		lo, hi := c.drafts(bi)
+		var st *streamState
+		if !lookup && opensStream(c.payloads[lo]) {
 			// A draft that opens a stream expects it not to exist: don't
 			// read it. If it does exist, the store refuses the expected
 			// version and the retry reads it.
-			if cached = l.cached(b.Stream); cached == nil {
-				cached, assumed = &streamState{version: -1}, true
+			if cached := l.cached(b.Stream); cached != nil {
+				st = cached.clone()
+			} else {
+				st, assumed = &streamState{version: -1}, true
 			}
 		}
-		if cached == nil {
-			var err error
-			if cached, err = l.state(ctx, b.Stream); err != nil {
+		if st == nil {
+			cached, err := l.state(ctx, b.Stream)
+			if err != nil {
 				return nil, noRetry, err
 			}
+			st = cached.clone()
 		}
-		st := cached.clone()
 		states[bi] = st
 		byStream[b.Stream] = st
-		r := &results[bi]
 		allDup := true
-		for _, d := range r.Duplicate {
+		for _, d := range duplicate[lo:hi] {
 			allDup = allDup && d
 		}
 		if allDup {
@@ -308,17 +388,20 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 			if !lookup {
 				return nil, retryWithLookup, nil
 			}
-			return nil, noRetry, &RuleError{Stream: b.Stream, ID: prepared[bi][0].ID, Type: prepared[bi][0].Type, Rule: "wrong-expected-version",
+			return nil, noRetry, &RuleError{Stream: b.Stream, ID: c.prepared[lo].ID, Type: c.prepared[lo].Type, Rule: "wrong-expected-version",
 				Detail: fmt.Sprintf("expected %s, stream is at %d", b.Expect, st.version),
 				err:    &store.WrongVersionError{Stream: b.Stream, Expected: b.Expect.Version(), Actual: st.version}}
 		}
-		sa := store.StreamAppend{Stream: b.Stream, Expected: st.version, Events: make([]events.Event, 0, len(prepared[bi]))}
-		for i := range prepared[bi] {
-			if r.Duplicate[i] {
+		prevs[bi] = st.last
+		first := len(sealed)
+		expected := st.version
+		for i := lo; i < hi; i++ {
+			if duplicate[i] {
 				continue
 			}
-			ev := prepared[bi][i] // copy: a retry starts from the unsealed draft
-			v, err := chk.check(st, &ev, payloads[bi][i])
+			sealed = append(sealed, c.prepared[i]) // a copy: a retry starts from the unsealed draft
+			ev := &sealed[len(sealed)-1]
+			v, err := chk.check(st, ev, c.payloads[i])
 			if err != nil {
 				return nil, noRetry, err
 			}
@@ -326,21 +409,47 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 				return nil, retryWithLookup, nil
 			}
 			if v != nil {
-				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i, Rule: v.rule, Detail: v.detail}
+				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i - lo, Rule: v.rule, Detail: v.detail}
 			}
 			ev.Version = uint64(st.version + 1)
 			ev.RecordedAt = recorded
-			ev.Seal(st.last)
-			apply(st, ov, &ev, payloads[bi][i])
-			sa.Events = append(sa.Events, ev)
-			r.Versions[i] = ev.Version
-			r.Hashes[i] = ev.Hash
+			apply(st, ov, ev, c.payloads[i])
+			versions[i] = ev.Version
 		}
 		appendOf[bi] = len(appends)
-		appends = append(appends, sa)
+		appends = append(appends, store.StreamAppend{Stream: b.Stream, Expected: expected, Events: sealed[first:len(sealed):len(sealed)]})
 	}
 	if len(appends) == 0 {
 		return results, noRetry, nil
+	}
+	c.sealed = sealed
+
+	// Seal each stream's chain; streams are independent.
+	parallel(len(appends), len(sealed), func(lo, hi int) {
+		for ai := lo; ai < hi; ai++ {
+			evs := appends[ai].Events
+			prev := prevs[ai]
+			for i := range evs {
+				evs[i].Seal(prev)
+				prev = evs[i].Hash
+			}
+		}
+	})
+	for bi := range batches {
+		ai := appendOf[bi]
+		if ai < 0 {
+			continue
+		}
+		evs := appends[ai].Events
+		states[bi].last = evs[len(evs)-1].Hash
+		lo, hi := c.drafts(bi)
+		j := 0
+		for i := lo; i < hi; i++ {
+			if !duplicate[i] {
+				hashes[i] = evs[j].Hash
+				j++
+			}
+		}
 	}
 
 	sres, err := l.st.Append(ctx, appends...)
@@ -377,15 +486,13 @@ func (l *Ledger) tryAppend(ctx context.Context, batches []Batch, prepared [][]ev
 		if ai < 0 {
 			continue
 		}
-		sr := sres[ai]
-		pos := sr.FirstPosition
-		r := &results[bi]
-		for i := range r.Positions {
-			if r.Duplicate[i] {
-				continue
+		pos := sres[ai].FirstPosition
+		lo, hi := c.drafts(bi)
+		for i := lo; i < hi; i++ {
+			if !duplicate[i] {
+				positions[i] = pos
+				pos++
 			}
-			r.Positions[i] = pos
-			pos++
 		}
 	}
 	// Publish the new states.
