@@ -58,9 +58,11 @@ func corrupt(pos uint64, format string, args ...any) error {
 // Config tunes a Store. The zero value is the documented default for every
 // field.
 type Config struct {
-	// CacheBytes is the size of Pebble's block cache. Zero means 64 MiB.
+	// CacheBytes is the memory of Pebble's block cache. Pebble reserves
+	// the memtables out of it, so it should be well above twice
+	// MemTableBytes. Zero means 128 MiB.
 	CacheBytes int64
-	// MemTableBytes is the size of one Pebble memtable. Zero means 64 MiB.
+	// MemTableBytes is the size of one Pebble memtable. Zero means 32 MiB.
 	MemTableBytes uint64
 	// MaxGroupEvents bounds the events the writer puts into one synced
 	// batch (a group). A single Append with more events is still committed
@@ -77,8 +79,8 @@ type Config struct {
 
 // Defaults applied to zero Config fields.
 const (
-	DefaultCacheBytes         = 64 << 20
-	DefaultMemTableBytes      = 64 << 20
+	DefaultCacheBytes         = 128 << 20
+	DefaultMemTableBytes      = 32 << 20
 	DefaultMaxGroupEvents     = 16384
 	DefaultStreamCacheEntries = 65536
 )
