@@ -179,7 +179,7 @@ func BenchmarkAppendConcurrent16(b *testing.B) {
 	}
 	b.StopTimer()
 	report(b, n, elapsed, rawRes)
-	b.ReportMetric(float64(n)/float64(s.syncs.Load()), "events/group")
+	b.ReportMetric(float64(n)/float64(s.syncedGroups.Load()), "events/group")
 }
 
 // BenchmarkReadAll: a global-order read with envelope decode of a log of

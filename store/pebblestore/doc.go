@@ -19,9 +19,15 @@
 // the same group (expected version, first PrevHash against the stream's last
 // hash, event IDs), writes the valid ones into one Pebble batch and commits
 // it with a single WAL sync. A request that fails validation fails alone;
-// the others in the group commit. While one group's WAL sync is in flight,
-// the writer already prepares the next, so concurrent single-event appends
-// share syncs the way Pebble's own commit pipeline shares them.
+// the others in the group commit. What validation needs from disk (which
+// IDs exist, the heads of uncached streams) is read once per group by
+// merging the group's sorted keys with one iterator per keyspace.
+//
+// While a group's WAL sync is in flight, the writer accumulates the next
+// group (the WAL could not sync it sooner); when the sync ends it waits
+// briefly for the callers it just answered, so that closed-loop writers
+// keep sharing one sync instead of alternating between two. A separate
+// goroutine waits for each sync and answers the group's callers.
 //
 // If a commit fails (the disk refused a write or a sync), the store stops
 // accepting appends (ErrFailed) and must be reopened: its in-memory view of

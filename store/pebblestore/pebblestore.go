@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -166,8 +167,14 @@ type Store struct {
 	reqs    chan *request
 	readers sync.WaitGroup
 	stopped chan struct{} // closed when the writer and the completer are done
-	synced  chan synced   // completer -> writer: a group's sync is confirmed
-	syncs   atomic.Uint64 // groups synced, for the benchmarks
+
+	// The completer counts synced groups and kicks the writer after each;
+	// the writer uses the last one's size and duration to group.
+	syncedGroups atomic.Uint64
+	kick         chan struct{} // capacity 1, sent to without blocking
+	lastSyncMu   sync.Mutex
+	lastSyncReqs int
+	lastSyncTook time.Duration
 
 	// notify is closed and replaced (under notifyMu) each time the durable
 	// head moves.
@@ -205,7 +212,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 		quit:    make(chan struct{}),
 		reqs:    make(chan *request, 1024),
 		stopped: make(chan struct{}),
-		synced:  make(chan synced, 2*maxGroupsInFlight+2),
+		kick:    make(chan struct{}, 1),
 		notify:  make(chan struct{}),
 	}
 	s.head.Store(head)

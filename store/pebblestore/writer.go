@@ -87,12 +87,6 @@ func newWriter(s *Store, head uint64) *writer {
 	}
 }
 
-// synced is what the completer tells the writer about a synced group.
-type synced struct {
-	reqs int           // the requests it answered
-	took time.Duration // from apply to confirmed sync
-}
-
 // maxLinger bounds how long the writer waits for answered callers to come
 // back before committing the next group.
 const maxLinger = time.Millisecond
@@ -104,22 +98,24 @@ const maxLinger = time.Millisecond
 // requests instead of applying them one by one (the WAL could not sync
 // them before that sync ends anyway). When the sync ends, the callers it
 // answers usually come straight back with their next append; the writer
-// lingers for them, at most a quarter of the last sync's duration and
-// never more than maxLinger, so that they join the next group instead of
-// waiting a whole extra sync. Without the linger, closed-loop writers
-// split into cohorts that alternate between syncs, each sync carrying a
-// fraction of them.
+// lingers for them, until at most a quarter of the last sync's duration
+// (never more than maxLinger) after it ended, so that they join the next
+// group instead of waiting a whole extra sync. Without the linger,
+// closed-loop writers split into cohorts that alternate between syncs,
+// each sync carrying a fraction of them. A lone caller never waits: the
+// linger ends as soon as every answered caller is back.
 func (w *writer) run(out chan<- *group) {
 	defer close(out)
 	var (
-		pending  []*request
-		events   int
-		inFlight int // applied groups whose sync is not confirmed
-		open     = true
-		target   int // linger until this many requests are pending
-		linger   time.Duration
-		timer    = time.NewTimer(time.Hour)
+		pending []*request
+		events  int
+		applied uint64 // groups applied; the completer counts the synced ones
+		open    = true
+		target  int       // linger until this many requests are pending
+		until   time.Time // but not past this
+		timer   = time.NewTimer(time.Hour)
 	)
+	inFlight := func() bool { return applied > w.s.syncedGroups.Load() }
 	timer.Stop()
 	receive := func(r *request, ok bool) {
 		if !ok {
@@ -129,10 +125,12 @@ func (w *writer) run(out chan<- *group) {
 		pending = append(pending, r)
 		events += r.n
 	}
-	done := func(d synced) {
-		inFlight = max(0, inFlight-1)
-		target = len(pending) + d.reqs
-		linger = min(d.took/4, maxLinger)
+	synced := func() {
+		w.s.lastSyncMu.Lock()
+		reqs, took := w.s.lastSyncReqs, w.s.lastSyncTook
+		w.s.lastSyncMu.Unlock()
+		target = len(pending) + reqs
+		until = time.Now().Add(min(took/4, maxLinger))
 	}
 	for {
 		if len(pending) == 0 {
@@ -142,8 +140,8 @@ func (w *writer) run(out chan<- *group) {
 			select {
 			case r, ok := <-w.s.reqs:
 				receive(r, ok)
-			case d := <-w.s.synced:
-				done(d)
+			case <-w.s.kick:
+				synced()
 			}
 			continue
 		}
@@ -158,17 +156,17 @@ func (w *writer) run(out chan<- *group) {
 			}
 		}
 		// Accumulate while a sync is in flight.
-		for inFlight > 0 && open && events < w.maxGroup {
+		for inFlight() && open && events < w.maxGroup {
 			select {
 			case r, ok := <-w.s.reqs:
 				receive(r, ok)
-			case d := <-w.s.synced:
-				done(d)
+			case <-w.s.kick:
+				synced()
 			}
 		}
 		// Linger for the callers the last sync answered.
-		if open && events < w.maxGroup && len(pending) < target && linger > 0 {
-			timer.Reset(linger)
+		if wait := time.Until(until); open && events < w.maxGroup && len(pending) < target && wait > 0 {
+			timer.Reset(wait)
 		wait:
 			for open && events < w.maxGroup && len(pending) < target {
 				select {
@@ -183,7 +181,7 @@ func (w *writer) run(out chan<- *group) {
 		target = 0
 		g := w.commit(pending)
 		if g.batch != nil {
-			inFlight++
+			applied++
 		}
 		out <- g
 		pending, events = nil, 0
@@ -293,8 +291,14 @@ func (s *Store) complete(in <-chan *group) {
 			s.advance(g.last)
 		}
 		if g.batch != nil {
-			s.syncs.Add(1)
-			s.synced <- synced{reqs: len(g.reqs), took: time.Since(g.applied)}
+			s.lastSyncMu.Lock()
+			s.lastSyncReqs, s.lastSyncTook = len(g.reqs), time.Since(g.applied)
+			s.lastSyncMu.Unlock()
+			s.syncedGroups.Add(1)
+			select {
+			case s.kick <- struct{}{}:
+			default: // a kick is already pending
+			}
 		}
 		// (The writer is told before the callers are answered, so that
 		// it expects them back.)
