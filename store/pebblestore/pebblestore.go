@@ -45,6 +45,7 @@ type CorruptError struct {
 	Err error
 }
 
+// Error names the position and the damage.
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("pebblestore: record at position %d: %v", e.Position, e.Err)
 }
@@ -60,8 +61,9 @@ func corrupt(pos uint64, format string, args ...any) error {
 // field.
 type Config struct {
 	// CacheBytes is the memory of Pebble's block cache. Pebble reserves
-	// the memtables out of it, so it should be well above twice
-	// MemTableBytes. Zero means 128 MiB.
+	// the memtables out of it, so it must be at least twice MemTableBytes
+	// and should be well above. Zero means 128 MiB or four times
+	// MemTableBytes, whichever is larger.
 	CacheBytes int64
 	// MemTableBytes is the size of one Pebble memtable. Zero means 32 MiB.
 	MemTableBytes uint64
@@ -95,11 +97,14 @@ func (c Config) withDefaults() (Config, error) {
 	case c.StreamCacheEntries < 0:
 		return c, fmt.Errorf("%w: StreamCacheEntries %d is negative", ErrConfig, c.StreamCacheEntries)
 	}
-	if c.CacheBytes == 0 {
-		c.CacheBytes = DefaultCacheBytes
-	}
 	if c.MemTableBytes == 0 {
 		c.MemTableBytes = DefaultMemTableBytes
+	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = max(DefaultCacheBytes, 4*int64(c.MemTableBytes))
+	}
+	if c.CacheBytes < 2*int64(c.MemTableBytes) {
+		return c, fmt.Errorf("%w: CacheBytes %d is less than twice MemTableBytes %d (Pebble reserves the memtables from the cache)", ErrConfig, c.CacheBytes, c.MemTableBytes)
 	}
 	if c.MaxGroupEvents == 0 {
 		c.MaxGroupEvents = DefaultMaxGroupEvents

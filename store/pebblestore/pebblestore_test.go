@@ -271,6 +271,7 @@ func TestConfigRefused(t *testing.T) {
 		{CacheBytes: -1},
 		{MaxGroupEvents: -1},
 		{StreamCacheEntries: -1},
+		{CacheBytes: 64 << 20, MemTableBytes: 64 << 20},
 	} {
 		if _, err := pebblestore.Open(t.TempDir(), cfg); !errors.Is(err, pebblestore.ErrConfig) {
 			t.Errorf("Open(%+v) = %v, want ErrConfig", cfg, err)

@@ -10,9 +10,8 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// Base is the business time of the first event Chain builds unless At says
-// otherwise: 2026-11-02 09:30 in UTC+8.
-var Base = time.Date(2026, 11, 2, 9, 30, 0, 0, time.FixedZone("UTC+8", 8*3600))
+// base is the business time of version 0 unless At says otherwise.
+func base() time.Time { return time.Date(2026, 11, 2, 9, 30, 0, 0, time.FixedZone("UTC+8", 8*3600)) }
 
 // Option adjusts the events Chain builds.
 type Option func(*chainConfig)
@@ -36,8 +35,8 @@ func After(last events.Event) Option { return From(int64(last.Version), last.Has
 // Pad adds n bytes of text to every payload, to reach a record size.
 func Pad(n int) Option { return func(c *chainConfig) { c.pad = n } }
 
-// At sets the business time of version 0; later versions follow a second
-// apart.
+// At sets the business time of version 0 (by default 2026-11-02 09:30 in
+// UTC+8); later versions follow a second apart.
 func At(t time.Time) Option { return func(c *chainConfig) { c.at = t } }
 
 // Chain returns n sealed events for stream with fresh ULIDs, versions
@@ -46,7 +45,7 @@ func At(t time.Time) Option { return func(c *chainConfig) { c.at = t } }
 // carries a case.reported payload and later versions case.dispatched ones;
 // the store does not interpret them.
 func Chain(stream string, n int, opts ...Option) []events.Event {
-	c := chainConfig{version: store.NoStream, at: Base}
+	c := chainConfig{version: store.NoStream, at: base()}
 	for _, o := range opts {
 		o(&c)
 	}
