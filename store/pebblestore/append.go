@@ -34,7 +34,10 @@ type request struct {
 // Append implements store.Store. It returns once the events are synced
 // (or the call failed). Once a request is handed to the writer, Append
 // waits for its outcome even if ctx is cancelled, so that a nil error
-// always means durable and a non-nil one always means nothing was written.
+// always means durable and an error means nothing was written, with one
+// exception: after ErrFailed (the disk failed a write or sync) the outcome
+// is unknown until the store is reopened, where an idempotent re-send
+// settles it.
 //
 // Besides the contract's checks, Append refuses (store.ErrInvalidAppend)
 // stream names containing 0x00, events beyond the size limits of the

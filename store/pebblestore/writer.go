@@ -291,6 +291,8 @@ func (s *Store) complete(in <-chan *group) {
 			s.advance(g.last)
 		}
 		if g.batch != nil {
+			// Tell the writer before answering the callers, so that it
+			// expects them back (see run).
 			s.lastSyncMu.Lock()
 			s.lastSyncReqs, s.lastSyncTook = len(g.reqs), time.Since(g.applied)
 			s.lastSyncMu.Unlock()
@@ -300,8 +302,6 @@ func (s *Store) complete(in <-chan *group) {
 			default: // a kick is already pending
 			}
 		}
-		// (The writer is told before the callers are answered, so that
-		// it expects them back.)
 		for _, r := range g.reqs {
 			if r.err == nil && err != nil {
 				r.err = err
