@@ -127,6 +127,18 @@ type Store interface {
 	Close() error
 }
 
+// Pipeliner is an optional Store capability for bulk writers: Submit hands
+// an append to the store and returns at once, so that the caller can
+// prepare its next append while this one is made durable. Appends
+// submitted from one goroutine are validated and committed in submission
+// order, each against the streams as the appends before it left them.
+// wait blocks until the append is durable or has failed, with Append's
+// results and errors; it must be called exactly once. A store without this
+// capability is used through Append, one call at a time.
+type Pipeliner interface {
+	Submit(ctx context.Context, appends ...StreamAppend) (wait func() ([]AppendResult, error))
+}
+
 // CheckAppend validates the shape of an append request: non-empty, one
 // append per stream, versions consecutive from Expected+1 and every event's
 // Stream equal to the append's. Backends call it before writing.
@@ -136,6 +148,9 @@ func CheckAppend(appends []StreamAppend) error {
 	}
 	seen := make(map[string]bool, len(appends))
 	for _, a := range appends {
+		if a.Stream == "" {
+			return fmt.Errorf("%w: empty stream name", ErrInvalidAppend)
+		}
 		if len(a.Events) == 0 {
 			return fmt.Errorf("%w: no events for %s", ErrInvalidAppend, a.Stream)
 		}

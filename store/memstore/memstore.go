@@ -13,7 +13,10 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Pipeliner = (*Store)(nil)
+)
 
 // Store is an in-memory store. The zero value is not usable; call New.
 type Store struct {
@@ -106,6 +109,13 @@ func (s *Store) Append(ctx context.Context, appends ...store.StreamAppend) ([]st
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return res, nil
+}
+
+// Submit implements store.Pipeliner. An in-memory append completes at
+// once, so Submit appends and returns its outcome.
+func (s *Store) Submit(ctx context.Context, appends ...store.StreamAppend) func() ([]store.AppendResult, error) {
+	res, err := s.Append(ctx, appends...)
+	return func() ([]store.AppendResult, error) { return res, err }
 }
 
 // ReadStream implements store.Store.

@@ -44,31 +44,45 @@ type request struct {
 // canonical encoding, and events whose Hash is not the SHA-256 of their
 // canonical body.
 func (s *Store) Append(ctx context.Context, appends ...store.StreamAppend) ([]store.AppendResult, error) {
+	return s.Submit(ctx, appends...)()
+}
+
+// Submit implements store.Pipeliner: it checks and encodes the append in
+// the caller's goroutine, queues it for the writer and returns; the
+// returned wait blocks until the append is durable or failed, exactly as
+// Append would. Appends submitted from one goroutine are committed in
+// submission order.
+func (s *Store) Submit(ctx context.Context, appends ...store.StreamAppend) func() ([]store.AppendResult, error) {
+	failed := func(err error) func() ([]store.AppendResult, error) {
+		return func() ([]store.AppendResult, error) { return nil, err }
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return failed(err)
 	}
 	if s.closing.Load() {
-		return nil, store.ErrClosed
+		return failed(store.ErrClosed)
 	}
 	if err := store.CheckAppend(appends); err != nil {
-		return nil, err
+		return failed(err)
 	}
 	r, err := encode(appends)
 	if err != nil {
-		return nil, err
+		return failed(err)
 	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return nil, store.ErrClosed
+		return failed(store.ErrClosed)
 	}
 	s.reqs <- r
 	s.mu.RUnlock()
-	<-r.done
-	if r.err != nil {
-		return nil, r.err
+	return func() ([]store.AppendResult, error) {
+		<-r.done
+		if r.err != nil {
+			return nil, r.err
+		}
+		return r.res, nil
 	}
-	return r.res, nil
 }
 
 // encode checks every event for what the writer does not check (limits,

@@ -18,7 +18,10 @@ import (
 	"github.com/govledger/govledger/store"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Pipeliner = (*Store)(nil)
+)
 
 // Errors of this package. Errors of the store contract are those of package
 // store (store.ErrClosed, store.ErrWrongExpectedVersion, ...).

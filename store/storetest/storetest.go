@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StreamHead", testStreamHead},
 		{"ConcurrentSameStream", testConcurrentSameStream},
 		{"ConcurrentStreams", testConcurrentStreams},
+		{"Pipeline", testPipeline},
 		{"Close", testClose},
 	}
 	for _, tc := range tests {

@@ -1,4 +1,4 @@
-package storetest_test
+package memstore_test
 
 import (
 	"testing"
@@ -8,8 +8,8 @@ import (
 	"github.com/govledger/govledger/store/storetest"
 )
 
-// TestMemstore runs the suite against the in-memory store, which keeps the
-// suite itself honest.
-func TestMemstore(t *testing.T) {
+// TestConformance runs the store conformance suite; it also keeps the
+// suite itself honest against a second backend.
+func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return memstore.New() })
 }
