@@ -297,6 +297,40 @@ func (l *Ledger) now() time.Time {
 // tryAppend is one attempt; lookup says whether to look every draft's ID up
 // first (idempotent re-sends).
 func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result, retry, error) {
+	s, again, err := l.stage(ctx, c, lookup)
+	if err != nil || again != noRetry {
+		return nil, again, err
+	}
+	if len(s.appends) == 0 {
+		return s.results, noRetry, nil
+	}
+	sres, err := l.st.Append(ctx, s.appends...)
+	if err != nil {
+		again, err := l.classify(s, err)
+		return nil, again, err
+	}
+	s.place(sres)
+	l.publish(s)
+	return s.results, noRetry, nil
+}
+
+// staged is one attempt checked and sealed, ready for the store.
+type staged struct {
+	c         *call
+	lookup    bool
+	results   []Result
+	positions []uint64 // flat, aliased by results
+	duplicate []bool   // flat, aliased by results
+	appends   []store.StreamAppend
+	appendOf  []int // batch -> index in appends, -1 if all duplicates
+	states    []*streamState
+	ov        *overlay
+	assumed   bool // a stream's state was assumed new, not read
+}
+
+// stage checks and seals an attempt without writing it. A refusal found
+// without lookups comes back as retryWithLookup and no error.
+func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retry, error) {
 	batches, n := c.batches, len(c.prepared)
 	results := make([]Result, len(batches))
 	positions, versions := make([]uint64, n), make([]uint64, n)
@@ -339,6 +373,9 @@ func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result,
 		if st, ok := byStream[stream]; ok {
 			return st.version >= 0, nil
 		}
+		if st := l.cached(stream); st != nil {
+			return st.version >= 0, nil
+		}
 		v, _, err := l.st.StreamHead(ctx, stream)
 		return v >= 0, err
 	}}
@@ -348,12 +385,14 @@ func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result,
 	recorded := l.now()
 	assumed := false
 	if cap(c.sealed) < n {
+		// Room for every draft: appends below keep sub-slices of sealed,
+		// which must never be reallocated.
 		c.sealed = make([]events.Event, 0, n)
 	}
 	sealed := c.sealed[:0]
 	appends := make([]store.StreamAppend, 0, len(batches))
 	appendOf := make([]int, len(batches)) // batch -> index in appends, -1 if all duplicates
-	prevs := make([]events.Hash, len(batches))
+	prevs := make([]events.Hash, 0, len(batches)) // by append: the hash each chain continues
 	for bi, b := range batches {
 		appendOf[bi] = -1
 		lo, hi := c.drafts(bi)
@@ -392,7 +431,7 @@ func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result,
 				Detail: fmt.Sprintf("expected %s, stream is at %d", b.Expect, st.version),
 				err:    &store.WrongVersionError{Stream: b.Stream, Expected: b.Expect.Version(), Actual: st.version}}
 		}
-		prevs[bi] = st.last
+		prev := st.last
 		first := len(sealed)
 		expected := st.version
 		for i := lo; i < hi; i++ {
@@ -417,10 +456,8 @@ func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result,
 			versions[i] = ev.Version
 		}
 		appendOf[bi] = len(appends)
+		prevs = append(prevs, prev)
 		appends = append(appends, store.StreamAppend{Stream: b.Stream, Expected: expected, Events: sealed[first:len(sealed):len(sealed)]})
-	}
-	if len(appends) == 0 {
-		return results, noRetry, nil
 	}
 	c.sealed = sealed
 
@@ -452,61 +489,72 @@ func (l *Ledger) tryAppend(ctx context.Context, c *call, lookup bool) ([]Result,
 		}
 	}
 
-	sres, err := l.st.Append(ctx, appends...)
-	if err != nil {
-		for _, a := range appends {
-			l.forget(a.Stream)
-		}
-		if errors.Is(err, store.ErrDuplicateID) {
-			if !lookup {
-				return nil, retryWithLookup, err
-			}
-			return nil, retryRace, err
-		}
-		if errors.Is(err, store.ErrWrongExpectedVersion) && assumed {
-			return nil, retryWithLookup, err
-		}
-		if errors.Is(err, store.ErrWrongExpectedVersion) {
-			anyOnly := true
-			for _, b := range batches {
-				anyOnly = anyOnly && b.Expect.IsAny()
-			}
-			if anyOnly {
-				return nil, retryRace, err
-			}
-			var wv *store.WrongVersionError
-			if errors.As(err, &wv) {
-				return nil, noRetry, &RuleError{Stream: wv.Stream, Rule: "wrong-expected-version", Detail: wv.Error(), err: err}
-			}
-		}
-		return nil, noRetry, fmt.Errorf("ledger: append: %w", err)
+	return &staged{c: c, lookup: lookup, results: results, positions: positions, duplicate: duplicate,
+		appends: appends, appendOf: appendOf, states: states, ov: ov, assumed: assumed}, noRetry, nil
+}
+
+// classify turns a store's refusal of a staged attempt into a retry or an
+// error, forgetting the cached state of the streams involved.
+func (l *Ledger) classify(s *staged, err error) (retry, error) {
+	for _, a := range s.appends {
+		l.forget(a.Stream)
 	}
-	for bi := range batches {
-		ai := appendOf[bi]
+	if errors.Is(err, store.ErrDuplicateID) {
+		if !s.lookup {
+			return retryWithLookup, err
+		}
+		return retryRace, err
+	}
+	if errors.Is(err, store.ErrWrongExpectedVersion) && s.assumed {
+		return retryWithLookup, err
+	}
+	if errors.Is(err, store.ErrWrongExpectedVersion) {
+		anyOnly := true
+		for _, b := range s.c.batches {
+			anyOnly = anyOnly && b.Expect.IsAny()
+		}
+		if anyOnly {
+			return retryRace, err
+		}
+		var wv *store.WrongVersionError
+		if errors.As(err, &wv) {
+			return noRetry, &RuleError{Stream: wv.Stream, Rule: "wrong-expected-version", Detail: wv.Error(), err: err}
+		}
+	}
+	return noRetry, fmt.Errorf("ledger: append: %w", err)
+}
+
+// place records the global positions the store assigned.
+func (s *staged) place(sres []store.AppendResult) {
+	for bi := range s.c.batches {
+		ai := s.appendOf[bi]
 		if ai < 0 {
 			continue
 		}
 		pos := sres[ai].FirstPosition
-		lo, hi := c.drafts(bi)
+		lo, hi := s.c.drafts(bi)
 		for i := lo; i < hi; i++ {
-			if !duplicate[i] {
-				positions[i] = pos
+			if !s.duplicate[i] {
+				s.positions[i] = pos
 				pos++
 			}
 		}
 	}
-	// Publish the new states.
-	if !ov.empty() {
+}
+
+// publish makes the attempt's stream states and registry changes the
+// ledger's own.
+func (l *Ledger) publish(s *staged) {
+	if !s.ov.empty() {
 		l.regMu.Lock()
-		ov.commit()
+		s.ov.commit()
 		l.regMu.Unlock()
 	}
 	l.cacheMu.Lock()
-	for bi, b := range batches {
-		l.putLocked(b.Stream, states[bi])
+	for bi, b := range s.c.batches {
+		l.putLocked(b.Stream, s.states[bi])
 	}
 	l.cacheMu.Unlock()
-	return results, noRetry, nil
 }
 
 // opensStream reports whether a payload is the first event of its stream.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
+	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/ledger"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/memstore"
@@ -488,5 +489,40 @@ func TestConcurrentWriters(t *testing.T) {
 	v, _, err := f.st.StreamHead(context.Background(), shared.Stream)
 	if err != nil || v != writers*perWriter {
 		t.Fatalf("shared topic at version %d (%v), want %d", v, err, writers*perWriter)
+	}
+}
+
+func TestResendBesideNewEvents(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.s.Case("C-1"), f.s.Case("C-2")
+	ra, rb := a.Reported(events.ChannelHotline, eventstest.Pothole), b.Reported(events.ChannelApp, eventstest.Leak)
+	f.mustAppend(ra, rb)
+	// One call: stream A only re-sends its acknowledged report, stream B
+	// moves on. B's new event must chain to B's head, not to anything of A.
+	res, err := f.l.AppendAtomic(context.Background(),
+		ledger.Batch{Stream: a.Stream, Drafts: []events.Draft{ra}},
+		ledger.Batch{Stream: b.Stream, Drafts: []events.Draft{rb, b.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Duplicate[0] || !res[1].Duplicate[0] || res[1].Duplicate[1] {
+		t.Fatalf("duplicates %v %v, want [true] [true false]", res[0].Duplicate, res[1].Duplicate)
+	}
+	verifyChains(t, f.st)
+}
+
+// verifyChains fails the test unless every chain in st verifies.
+func verifyChains(t *testing.T, st store.Store) {
+	t.Helper()
+	v := integrity.NewChainVerifier(1)
+	err := st.ReadAll(context.Background(), 1, func(r store.Record) error {
+		if fs := v.Check(r.Position, &r.Event); len(fs) > 0 {
+			return fs[0]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
