@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"sort"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -80,17 +81,37 @@ func EncodePayload(p Payload) ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // "<", ">" and "&" stay as written
-	if err := enc.Encode(p); err != nil {
+	e := encoders.Get().(*payloadEncoder)
+	defer e.release()
+	if err := e.enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("%w: encode %s: %v", ErrInvalid, p.EventType(), err)
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
 	if len(b) > MaxPayloadBytes {
 		return nil, fmt.Errorf("%w: %s payload is %d bytes, limit %d", ErrTooLarge, p.EventType(), len(b), MaxPayloadBytes)
 	}
-	return b, nil
+	return bytes.Clone(b), nil
+}
+
+// payloadEncoder is a reusable JSON encoder writing into its own buffer.
+type payloadEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &payloadEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false) // "<", ">" and "&" stay as written
+	return e
+}}
+
+func (e *payloadEncoder) release() {
+	if e.buf.Cap() > 1<<17 {
+		return // don't keep a buffer grown by one huge payload
+	}
+	e.buf.Reset()
+	encoders.Put(e)
 }
 
 // DecodePayload strictly decodes payload bytes of a type and schema:

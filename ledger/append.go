@@ -34,6 +34,9 @@ type Ledger struct {
 	clock func() time.Time
 	cfg   Config
 
+	// gate is held shared by every append and exclusively by an Importer
+	// with calls in flight, whose speculative states no one else may see.
+	gate  sync.RWMutex
 	locks [256]sync.Mutex
 	seed  maphash.Seed
 
@@ -117,6 +120,13 @@ func (l *Ledger) Append(ctx context.Context, stream string, expect Expect, draft
 // commit. Drafts are checked in order: a draft sees the effects of every
 // draft before it in the call, on any stream. A stream may appear only once.
 func (l *Ledger) AppendAtomic(ctx context.Context, batches ...Batch) ([]Result, error) {
+	l.gate.RLock()
+	defer l.gate.RUnlock()
+	return l.appendAtomic(ctx, batches...)
+}
+
+// appendAtomic is AppendAtomic for a caller holding the gate.
+func (l *Ledger) appendAtomic(ctx context.Context, batches ...Batch) ([]Result, error) {
 	if len(batches) == 0 {
 		return nil, fmt.Errorf("%w: nothing to append", store.ErrInvalidAppend)
 	}
@@ -391,7 +401,7 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 	}
 	sealed := c.sealed[:0]
 	appends := make([]store.StreamAppend, 0, len(batches))
-	appendOf := make([]int, len(batches)) // batch -> index in appends, -1 if all duplicates
+	appendOf := make([]int, len(batches))         // batch -> index in appends, -1 if all duplicates
 	prevs := make([]events.Hash, 0, len(batches)) // by append: the hash each chain continues
 	for bi, b := range batches {
 		appendOf[bi] = -1
@@ -628,4 +638,16 @@ func (l *Ledger) forget(stream string) {
 	l.cacheMu.Lock()
 	delete(l.cache, stream)
 	l.cacheMu.Unlock()
+}
+
+// resetCache drops every cached stream state but the registry's; they are
+// folded from the store again when next needed.
+func (l *Ledger) resetCache() {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	for k := range l.cache {
+		if kind, _ := events.SplitStream(k); kind != events.StreamRegistry {
+			delete(l.cache, k)
+		}
+	}
 }

@@ -1,0 +1,217 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
+)
+
+// ImporterConfig configures an Importer. The zero value is ready to use.
+type ImporterConfig struct {
+	// InFlight is how many calls may be on their way to durability at
+	// once. Default 4.
+	InFlight int
+	// OnDurable, if set, is called with each call's results once they are
+	// durable, in the order the calls were made, from the goroutine that
+	// calls Append or Close.
+	OnDurable func([]Result)
+}
+
+// Importer appends a long sequence of calls from one goroutine, keeping
+// several in flight: while the store makes call k durable, the importer
+// checks and seals call k+1 against the state call k leaves. The rules,
+// atomicity and idempotency are AppendAtomic's; only the waiting differs.
+// Append returns once a call is checked and handed to the store; its
+// results reach OnDurable when it is durable, and Close waits for the rest.
+//
+// A refused call (a *RuleError) writes nothing and leaves the importer
+// usable. If the store fails a call it had accepted, the importer waits
+// for the calls behind it, re-checks each call that did not land against
+// the store, and re-appends it (an idempotent re-send of the calls that
+// did land acknowledges them); an error that persists stops the importer.
+//
+// While an importer has calls in flight, other appends to the ledger
+// wait. An Importer is not safe for concurrent use. On a store without the
+// store.Pipeliner capability it appends one call at a time.
+type Importer struct {
+	l         *Ledger
+	p         store.Pipeliner
+	depth     int
+	onDurable func([]Result)
+
+	flights []*flight
+	held    bool  // holds l.gate exclusively
+	err     error // sticky: the importer has stopped
+}
+
+// flight is a call handed to the store and not yet known durable.
+type flight struct {
+	batches []Batch
+	s       *staged
+	wait    func() ([]store.AppendResult, error)
+}
+
+// NewImporter returns an importer writing to l.
+func (l *Ledger) NewImporter(cfg ImporterConfig) *Importer {
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 4
+	}
+	p, _ := l.st.(store.Pipeliner)
+	return &Importer{l: l, p: p, depth: cfg.InFlight, onDurable: cfg.OnDurable}
+}
+
+// Append checks one call (as AppendAtomic would) and hands it to the store.
+func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
+	if im.err != nil {
+		return im.err
+	}
+	if !im.held {
+		im.l.gate.Lock()
+		im.held = true
+	}
+	registry := false
+	for _, b := range batches {
+		if kind, _ := events.SplitStream(b.Stream); kind == events.StreamRegistry {
+			registry = true
+		}
+	}
+	if registry || im.p == nil || len(batches) == 0 {
+		// Registry changes are not pipelined: later calls check against them.
+		return im.appendNow(ctx, batches)
+	}
+	total := 0
+	seen := make(map[string]bool, len(batches))
+	for _, b := range batches {
+		if len(b.Drafts) == 0 || seen[b.Stream] {
+			return im.appendNow(ctx, batches) // let AppendAtomic say what is wrong
+		}
+		seen[b.Stream] = true
+		total += len(b.Drafts)
+	}
+	c := newCall(batches, total)
+	if err := c.prepare(); err != nil {
+		return err
+	}
+	s, again, err := im.l.stage(ctx, c, false)
+	if err != nil {
+		return err
+	}
+	if again != noRetry {
+		// Something would be refused or is a re-send: decide against the
+		// store, with nothing in flight.
+		return im.appendNow(ctx, batches)
+	}
+	if len(s.appends) == 0 {
+		im.deliver(s.results)
+		return nil
+	}
+	wait := im.p.Submit(ctx, s.appends...)
+	im.l.publish(s) // speculative until the store confirms it
+	im.flights = append(im.flights, &flight{batches: batches, s: s, wait: wait})
+	for len(im.flights) > im.depth {
+		if err := im.completeOldest(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendNow drains the calls in flight and appends one call synchronously.
+func (im *Importer) appendNow(ctx context.Context, batches []Batch) error {
+	if err := im.drain(ctx); err != nil {
+		return err
+	}
+	res, err := im.l.appendAtomic(ctx, batches...)
+	if err != nil {
+		var re *RuleError
+		if !errors.As(err, &re) {
+			im.err = fmt.Errorf("ledger: import stopped: %w", err)
+			return im.err
+		}
+		return err
+	}
+	im.deliver(res)
+	return nil
+}
+
+func (im *Importer) deliver(res []Result) {
+	if im.onDurable != nil {
+		im.onDurable(res)
+	}
+}
+
+// completeOldest waits for the oldest call in flight.
+func (im *Importer) completeOldest(ctx context.Context) error {
+	f := im.flights[0]
+	im.flights = im.flights[1:]
+	sres, err := f.wait()
+	if err == nil {
+		f.s.place(sres)
+		im.deliver(f.s.results)
+		return nil
+	}
+	return im.recover(ctx, f, err)
+}
+
+// recover handles a call the store refused after accepting it: every call
+// behind it is waited for, the speculative states are dropped, and each
+// call that did not land is appended again, synchronously, in order.
+func (im *Importer) recover(ctx context.Context, failed *flight, cause error) error {
+	type outcome struct {
+		f    *flight
+		sres []store.AppendResult
+		err  error
+	}
+	outs := []outcome{{f: failed, err: cause}}
+	for _, f := range im.flights {
+		sres, err := f.wait()
+		outs = append(outs, outcome{f, sres, err})
+	}
+	im.flights = nil
+	im.l.resetCache()
+	for _, o := range outs {
+		if o.err == nil {
+			o.f.s.place(o.sres)
+			im.deliver(o.f.s.results)
+			continue
+		}
+		res, err := im.l.appendAtomic(ctx, o.f.batches...)
+		if err != nil {
+			im.err = fmt.Errorf("ledger: import stopped: %w (the store first refused it with: %v)", err, o.err)
+			return im.err
+		}
+		im.deliver(res)
+	}
+	return nil
+}
+
+// drain waits for every call in flight.
+func (im *Importer) drain(ctx context.Context) error {
+	for len(im.flights) > 0 {
+		if err := im.completeOldest(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close waits until every call handed to the store is durable (or the
+// importer has stopped), releases the ledger to other writers, and returns
+// the error that stopped the importer, if any.
+func (im *Importer) Close(ctx context.Context) error {
+	err := im.drain(ctx)
+	if im.held {
+		im.l.gate.Unlock()
+		im.held = false
+	}
+	if err == nil {
+		err = im.err
+	}
+	if err == nil {
+		im.err = errors.New("ledger: importer closed")
+	}
+	return err
+}

@@ -1,0 +1,192 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/events/eventstest"
+	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/store"
+	"github.com/govledger/govledger/store/memstore"
+	"github.com/govledger/govledger/store/pebblestore"
+)
+
+// importStory is a district and cases told in calls that depend on each
+// other: call k+1 continues streams that call k opened.
+func importStory(s *eventstest.Story) [][]ledger.Batch {
+	calls := [][]ledger.Batch{{{Stream: events.UnitsStream}}, {{Stream: events.ResponsibilityStream}}}
+	for _, d := range s.District() {
+		i := 0
+		if d.Stream == events.ResponsibilityStream {
+			i = 1
+		}
+		calls[i][0].Drafts = append(calls[i][0].Drafts, d)
+	}
+	cases := []*eventstest.Case{s.Case("C-1"), s.Case("C-2"), s.Case("C-3")}
+	steps := []func(c *eventstest.Case) events.Draft{
+		func(c *eventstest.Case) events.Draft { return c.Reported(events.ChannelHotline, eventstest.Pothole) },
+		func(c *eventstest.Case) events.Draft {
+			return c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeRule)
+		},
+		func(c *eventstest.Case) events.Draft { return c.Accepted(eventstest.Roads) },
+		func(c *eventstest.Case) events.Draft { return c.Resolved(eventstest.Roads, events.OutcomeFixed) },
+		func(c *eventstest.Case) events.Draft { return c.Rated(true, true, events.Satisfied) },
+		func(c *eventstest.Case) events.Draft { return c.Closed() },
+	}
+	for _, step := range steps {
+		var call []ledger.Batch
+		for _, c := range cases {
+			call = append(call, ledger.Batch{Stream: c.Stream, Drafts: []events.Draft{step(c)}})
+		}
+		calls = append(calls, call)
+	}
+	return calls
+}
+
+func runImport(t *testing.T, l *ledger.Ledger, calls [][]ledger.Batch) (durable [][]ledger.Result) {
+	t.Helper()
+	ctx := context.Background()
+	im := l.NewImporter(ledger.ImporterConfig{InFlight: 3, OnDurable: func(r []ledger.Result) { durable = append(durable, r) }})
+	for _, c := range calls {
+		if err := im.Append(ctx, c...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := im.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return durable
+}
+
+func TestImporter(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) store.Store{
+		"pebble": func(t *testing.T) store.Store {
+			st, err := pebblestore.Open(t.TempDir(), pebblestore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		"memory": func(t *testing.T) store.Store { return memstore.New() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			defer st.Close()
+			l, err := ledger.New(context.Background(), st, ledger.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := importStory(eventstest.New())
+			durable := runImport(t, l, calls)
+			if len(durable) != len(calls) {
+				t.Fatalf("%d calls reported durable, want %d", len(durable), len(calls))
+			}
+			var last uint64
+			for i, res := range durable {
+				for _, r := range res {
+					for j, p := range r.Positions {
+						if p <= last || r.Duplicate[j] {
+							t.Fatalf("call %d: position %d after %d (duplicate %v)", i, p, last, r.Duplicate[j])
+						}
+						last = p
+					}
+				}
+			}
+			verifyChains(t, st)
+			if h, _ := st.Head(context.Background()); h != last {
+				t.Fatalf("head %d, last reported position %d", h, last)
+			}
+
+			// Importing the same calls again writes nothing and reports
+			// every event as already stored.
+			again := runImport(t, l, calls)
+			for _, res := range again {
+				for _, r := range res {
+					for _, d := range r.Duplicate {
+						if !d {
+							t.Fatal("a re-imported event was written again")
+						}
+					}
+				}
+			}
+			if h, _ := st.Head(context.Background()); h != last {
+				t.Fatalf("re-import moved the head from %d to %d", last, h)
+			}
+		})
+	}
+}
+
+func TestImporterRefusalLeavesItUsable(t *testing.T) {
+	st := memstore.New()
+	l, _ := ledger.New(context.Background(), st, ledger.Config{})
+	s := eventstest.New()
+	calls := importStory(s)
+	ctx := context.Background()
+	im := l.NewImporter(ledger.ImporterConfig{})
+	for _, c := range calls[:3] {
+		if err := im.Append(ctx, c...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := s.Case("C-1").Resolved(eventstest.Water, events.OutcomeFixed) // Water never accepted it
+	err := im.Append(ctx, ledger.Batch{Stream: bad.Stream, Drafts: []events.Draft{bad}})
+	var re *ledger.RuleError
+	if !errors.As(err, &re) || re.Rule != "not-holder" {
+		t.Fatalf("want not-holder, got %v", err)
+	}
+	for _, c := range calls[3:] {
+		if err := im.Append(ctx, c...); err != nil {
+			t.Fatalf("after a refusal: %v", err)
+		}
+	}
+	if err := im.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	verifyChains(t, st)
+	// Other writers may write again once the importer is closed.
+	c := s.Case("C-9")
+	if _, err := l.Append(ctx, c.Stream, ledger.NoStream, c.Reported(events.ChannelApp, eventstest.Leak)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// flakyStore refuses the nth submitted append as if another writer had
+// stored one of its IDs first, after writing nothing.
+type flakyStore struct {
+	*memstore.Store
+	n, calls int
+}
+
+func (f *flakyStore) Submit(ctx context.Context, appends ...store.StreamAppend) func() ([]store.AppendResult, error) {
+	f.calls++
+	if f.calls == f.n {
+		return func() ([]store.AppendResult, error) {
+			return nil, &store.DuplicateIDError{ID: appends[0].Events[0].ID, Position: 1}
+		}
+	}
+	return f.Store.Submit(ctx, appends...)
+}
+
+func TestImporterRecoversFromAStoreRefusal(t *testing.T) {
+	st := &flakyStore{Store: memstore.New(), n: 2}
+	l, _ := ledger.New(context.Background(), st, ledger.Config{})
+	calls := importStory(eventstest.New())
+	durable := runImport(t, l, calls)
+	if len(durable) != len(calls) {
+		t.Fatalf("%d calls durable, want %d", len(durable), len(calls))
+	}
+	verifyChains(t, st)
+	n := 0
+	st.ReadAll(context.Background(), 1, func(store.Record) error { n++; return nil })
+	want := 0
+	for _, c := range calls {
+		for _, b := range c {
+			want += len(b.Drafts)
+		}
+	}
+	if n != want {
+		t.Fatalf("ledger holds %d events, want %d", n, want)
+	}
+}
