@@ -110,137 +110,210 @@ func RecordBody(rec []byte) []byte {
 	return rec[:len(rec)-32]
 }
 
-type decoder struct {
-	b   []byte
-	err error
+// The decoder is straight-line code over an offset: it runs once per event
+// on every scan, so it avoids per-field method calls. p < 0 marks an error.
+
+// uvar reads a uvarint at p; one-byte values (most lengths) take the
+// inlined path.
+func uvar(b []byte, p int) (uint64, int) {
+	if p >= 0 && p < len(b) && b[p] < 0x80 {
+		return uint64(b[p]), p + 1
+	}
+	return uvarSlow(b, p)
 }
 
-func (d *decoder) fail(what string) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: truncated or malformed %s", ErrCorrupt, what)
+func uvarSlow(b []byte, p int) (uint64, int) {
+	if p < 0 || p >= len(b) {
+		return 0, -1
 	}
+	v, n := binary.Uvarint(b[p:])
+	if n <= 0 || n > 1 && b[p+n-1] == 0 { // a zero last byte is a non-minimal, non-canonical encoding
+		return 0, -1
+	}
+	return v, p + n
 }
 
-func (d *decoder) bytes(n int, what string) []byte {
-	if d.err != nil {
-		return nil
+func svar(b []byte, p int) (int64, int) {
+	if p < 0 || p >= len(b) {
+		return 0, -1
 	}
-	if n < 0 || n > len(d.b) {
-		d.fail(what)
-		return nil
+	v, n := binary.Varint(b[p:])
+	if n <= 0 || n > 1 && b[p+n-1] == 0 {
+		return 0, -1
 	}
-	out := d.b[:n:n]
-	d.b = d.b[n:]
-	return out
+	return v, p + n
 }
 
-func (d *decoder) uvarint(what string) uint64 {
-	if d.err != nil {
-		return 0
+// field reads a length-prefixed field of at most max bytes at p.
+func field(b []byte, p, max int) ([]byte, int) {
+	n, p := uvar(b, p)
+	if p < 0 || n > uint64(max) || uint64(len(b)-p) < n {
+		return nil, -1
 	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 || n > 1 && d.b[n-1] == 0 { // a zero last byte is a non-minimal, non-canonical encoding
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return b[p : p+int(n) : p+int(n)], p + int(n)
 }
 
-func (d *decoder) varint(what string) int64 {
-	if d.err != nil {
-		return 0
+// fixed reads n bytes at p.
+func fixed(b []byte, p, n int) ([]byte, int) {
+	if p < 0 || len(b)-p < n {
+		return nil, -1
 	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 || n > 1 && d.b[n-1] == 0 {
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return b[p : p+n : p+n], p + n
 }
 
-func (d *decoder) lenBytes(what string, max int) []byte {
-	n := d.uvarint(what)
-	if n > uint64(max) {
-		d.fail(what)
-		return nil
-	}
-	return d.bytes(int(n), what)
-}
-
-func (d *decoder) u64(what string) uint64 {
-	b := d.bytes(8, what)
-	if b == nil {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
+func malformed(what string) error {
+	return fmt.Errorf("%w: truncated or malformed %s", ErrCorrupt, what)
 }
 
 func decodeRecord(rec []byte, e *Event, copyData bool) error {
-	d := decoder{b: rec}
-	f := d.bytes(1, "format")
-	if d.err == nil && f[0] != formatV1 {
-		return fmt.Errorf("%w: unknown format byte %d", ErrCorrupt, f[0])
+	if len(rec) < 1 {
+		return malformed("format")
 	}
-	copy(e.ID[:], d.bytes(16, "id"))
-	e.Stream = internString(d.lenBytes("stream", MaxStreamBytes))
-	e.Version = d.uvarint("version")
-	e.Type = internType(d.lenBytes("type", 64))
-	schema := d.uvarint("schema")
-	if schema > 0xffff {
-		d.fail("schema")
+	if rec[0] != formatV1 {
+		return fmt.Errorf("%w: unknown format byte %d", ErrCorrupt, rec[0])
 	}
+	id, p := fixed(rec, 1, 16)
+	if p < 0 {
+		return malformed("id")
+	}
+	stream, p := field(rec, p, MaxStreamBytes)
+	if p < 0 {
+		return malformed("stream")
+	}
+	version, p := uvar(rec, p)
+	if p < 0 {
+		return malformed("version")
+	}
+	typ, p := field(rec, p, 64)
+	if p < 0 {
+		return malformed("type")
+	}
+	schema, p := uvar(rec, p)
+	if p < 0 || schema > 0xffff {
+		return malformed("schema")
+	}
+	occ, p := fixed(rec, p, 8)
+	if p < 0 {
+		return malformed("occurred_at")
+	}
+	off, p := svar(rec, p)
+	if p < 0 || off < -maxZoneOffset || off > maxZoneOffset {
+		return malformed("zone offset")
+	}
+	recd, p := fixed(rec, p, 8)
+	if p < 0 {
+		return malformed("recorded_at")
+	}
+	kind, p := field(rec, p, 16)
+	if p < 0 {
+		return malformed("actor kind")
+	}
+	actorID, p := field(rec, p, MaxIDBytes)
+	if p < 0 {
+		return malformed("actor id")
+	}
+	actorUnit, p := field(rec, p, MaxIDBytes)
+	if p < 0 {
+		return malformed("actor unit")
+	}
+	data, p := field(rec, p, MaxPayloadBytes)
+	if p < 0 {
+		return malformed("data")
+	}
+	prev, p := fixed(rec, p, 32)
+	if p < 0 {
+		return malformed("prev_hash")
+	}
+	hash, p := fixed(rec, p, 32)
+	if p < 0 {
+		return malformed("hash")
+	}
+	if p != len(rec) {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rec)-p)
+	}
+	copy(e.ID[:], id)
+	e.Version = version
 	e.Schema = uint16(schema)
-	occ := int64(d.u64("occurred_at"))
-	off := d.varint("zone offset")
-	if off < -maxZoneOffset || off > maxZoneOffset {
-		d.fail("zone offset")
-	}
-	rec64 := int64(d.u64("recorded_at"))
-	e.Actor.Kind = ActorKind(internType(d.lenBytes("actor kind", 16)))
-	e.Actor.ID = string(d.lenBytes("actor id", MaxIDBytes))
-	e.Actor.Unit = string(d.lenBytes("actor unit", MaxIDBytes))
-	data := d.lenBytes("data", MaxPayloadBytes)
-	copy(e.PrevHash[:], d.bytes(32, "prev_hash"))
-	copy(e.Hash[:], d.bytes(32, "hash"))
-	if d.err != nil {
-		return d.err
-	}
-	if len(d.b) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(d.b))
-	}
+	copy(e.PrevHash[:], prev)
+	copy(e.Hash[:], hash)
+	// Type and actor kind are catalogue constants; the three free strings
+	// share one allocation.
+	e.Type = internType(typ)
+	e.Actor.Kind = internKind(kind)
+	var buf [MaxStreamBytes + 2*MaxIDBytes]byte
+	n := copy(buf[:], stream)
+	n += copy(buf[n:], actorID)
+	n += copy(buf[n:], actorUnit)
+	all := string(buf[:n])
+	e.Stream = all[:len(stream)]
+	e.Actor.ID = all[len(stream) : len(stream)+len(actorID)]
+	e.Actor.Unit = all[len(stream)+len(actorID):]
 	if copyData {
 		e.Data = append([]byte(nil), data...)
 	} else {
 		e.Data = data
 	}
-	e.OccurredAt = time.Unix(0, occ).In(zoneFor(int(off)))
-	e.RecordedAt = time.Unix(0, rec64).UTC()
+	e.OccurredAt = time.Unix(0, int64(binary.BigEndian.Uint64(occ))).In(zoneFor(int(off)))
+	e.RecordedAt = time.Unix(0, int64(binary.BigEndian.Uint64(recd))).UTC()
 	return nil
 }
 
-func internString(b []byte) string { return string(b) }
-
-// internType returns the catalogue's own string for known type names and
-// actor kinds, so decoding a known type allocates nothing.
+// internType returns the catalogue's own string for a known type name, so
+// decoding a known type allocates nothing.
 func internType(b []byte) string {
-	if s, ok := interned[string(b)]; ok {
-		return s
+	switch string(b) {
+	case TypeCaseReported:
+		return TypeCaseReported
+	case TypeCaseDispatched:
+		return TypeCaseDispatched
+	case TypeCaseReturned:
+		return TypeCaseReturned
+	case TypeCaseAccepted:
+		return TypeCaseAccepted
+	case TypeCaseContacted:
+		return TypeCaseContacted
+	case TypeCaseExtended:
+		return TypeCaseExtended
+	case TypeCaseResolved:
+		return TypeCaseResolved
+	case TypeCaseReopened:
+		return TypeCaseReopened
+	case TypeCaseRated:
+		return TypeCaseRated
+	case TypeCaseMerged:
+		return TypeCaseMerged
+	case TypeCaseClosed:
+		return TypeCaseClosed
+	case TypeTopicOpened:
+		return TypeTopicOpened
+	case TypeBallotCast:
+		return TypeBallotCast
+	case TypeTopicClosed:
+		return TypeTopicClosed
+	case TypeUnitRegistered:
+		return TypeUnitRegistered
+	case TypeRespPublished:
+		return TypeRespPublished
+	case TypeSubjectErased:
+		return TypeSubjectErased
 	}
 	return string(b)
 }
 
-var interned = func() map[string]string {
-	m := map[string]string{}
-	for t := range catalogue {
-		m[t] = t
+// internKind is internType for actor kinds.
+func internKind(b []byte) ActorKind {
+	switch string(b) {
+	case string(ActorCitizen):
+		return ActorCitizen
+	case string(ActorStaff):
+		return ActorStaff
+	case string(ActorUnit):
+		return ActorUnit
+	case string(ActorSystem):
+		return ActorSystem
 	}
-	for _, k := range []ActorKind{ActorCitizen, ActorStaff, ActorUnit, ActorSystem} {
-		m[string(k)] = string(k)
-	}
-	return m
-}()
+	return ActorKind(b)
+}
 
 // zoneFor returns a fixed zone for an offset, shared for common offsets.
 func zoneFor(off int) *time.Location {
