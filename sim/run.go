@@ -13,7 +13,8 @@ import (
 // Progress reports how far Run has got; it is passed to the progress
 // callback after every append.
 type Progress struct {
-	// Events is the number of events appended so far, in Batches calls.
+	// Events is the number of events handed to the ledger so far, in
+	// Batches calls (all of them durable once Run returns nil).
 	Events  int64
 	Batches int
 	// Cases is the number of cases reported so far.
@@ -23,7 +24,7 @@ type Progress struct {
 }
 
 // Run simulates the district described by cfg and writes every event
-// through l.AppendAtomic, cfg.BatchEvents events per call. Each call groups
+// through a ledger.Importer, cfg.BatchEvents events per call. Each call groups
 // the drafts by stream, in order of first appearance and keeping each
 // stream's order; registry events go in calls of their own, so that every
 // later event sees the units and responsibility lists it refers to.
@@ -49,11 +50,14 @@ func Run(ctx context.Context, l *ledger.Ledger, clock *Clock, cfg Config, progre
 	if err != nil {
 		return Summary{}, err
 	}
-	b := &batcher{ctx: ctx, l: l, clock: clock, max: cfg.BatchEvents, progress: progress,
+	b := &batcher{ctx: ctx, im: l.NewImporter(ledger.ImporterConfig{}), clock: clock, max: cfg.BatchEvents, progress: progress,
 		buf: make([]events.Draft, 0, cfg.BatchEvents), index: map[string]int{}}
 	sum, err := Generate(cfg, b.add)
 	if err == nil {
 		err = b.flush()
+	}
+	if cerr := b.im.Close(ctx); err == nil && cerr != nil {
+		err = fmt.Errorf("sim: %w", cerr)
 	}
 	return sum, err
 }
@@ -61,7 +65,7 @@ func Run(ctx context.Context, l *ledger.Ledger, clock *Clock, cfg Config, progre
 // batcher collects drafts into AppendAtomic calls.
 type batcher struct {
 	ctx      context.Context
-	l        *ledger.Ledger
+	im       *ledger.Importer
 	clock    *Clock
 	max      int
 	progress func(Progress)
@@ -69,7 +73,6 @@ type batcher struct {
 	buf      []events.Draft
 	registry bool // buf holds registry drafts
 	index    map[string]int
-	batches  []ledger.Batch
 	p        Progress
 }
 
@@ -94,16 +97,17 @@ func (b *batcher) flush() error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	clear(b.index)
-	b.batches = b.batches[:0]
+	// Fresh batches every call: the importer keeps them until they are durable.
+	var batches []ledger.Batch
 	cases := 0
 	for _, d := range b.buf {
 		i, ok := b.index[d.Stream]
 		if !ok {
-			i = len(b.batches)
+			i = len(batches)
 			b.index[d.Stream] = i
-			b.batches = append(b.batches, ledger.Batch{Stream: d.Stream, Expect: ledger.Any})
+			batches = append(batches, ledger.Batch{Stream: d.Stream, Expect: ledger.Any})
 		}
-		b.batches[i].Drafts = append(b.batches[i].Drafts, d)
+		batches[i].Drafts = append(batches[i].Drafts, d)
 		if _, ok := d.Payload.(*events.CaseReported); ok {
 			cases++
 		}
@@ -112,7 +116,7 @@ func (b *batcher) flush() error {
 	if b.clock != nil {
 		b.clock.Set(last)
 	}
-	if _, err := b.l.AppendAtomic(b.ctx, b.batches...); err != nil {
+	if err := b.im.Append(b.ctx, batches...); err != nil {
 		return b.explain(err)
 	}
 	b.p.Events += int64(len(b.buf))

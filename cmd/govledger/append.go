@@ -269,18 +269,18 @@ func (a *appender) refuseFromError(err error, bs []ledger.Batch, nums [][]int) e
 	return nil
 }
 
-// appendEach appends in chunks; a chunk that is refused is retried line by
-// line so that only the offending lines are refused.
+// appendEach appends in chunks through a ledger.Importer (several chunks
+// in flight); a chunk that is refused is retried line by line so that only
+// the offending lines are refused.
 func (a *appender) appendEach() error {
+	im := a.l.NewImporter(ledger.ImporterConfig{OnDurable: a.count})
 	for from := 0; from < len(a.parsed); from += appendChunk {
 		to := min(from+appendChunk, len(a.parsed))
 		chunk := a.parsed[from:to]
-		simple := groupable(chunk)
-		if simple && len(chunk) > 1 {
+		if groupable(chunk) && len(chunk) > 1 {
 			bs, _ := a.batches(chunk)
-			res, err := a.l.AppendAtomic(a.ctx, bs...)
+			err := im.Append(a.ctx, bs...)
 			if err == nil {
-				a.count(res)
 				if to%(appendChunk*64) == 0 {
 					a.progress(to)
 				}
@@ -288,24 +288,24 @@ func (a *appender) appendEach() error {
 			}
 			var re *ledger.RuleError
 			if !errors.As(err, &re) {
+				im.Close(a.ctx)
 				return err
 			}
 		}
 		for _, pl := range chunk {
 			d := pl.line.Draft
-			res, err := a.l.Append(a.ctx, d.Stream, expectOf(pl.line), d)
+			err := im.Append(a.ctx, ledger.Batch{Stream: d.Stream, Expect: expectOf(pl.line), Drafts: []events.Draft{d}})
 			if err != nil {
 				var re *ledger.RuleError
 				if !errors.As(err, &re) {
+					im.Close(a.ctx)
 					return err
 				}
 				a.refuse(pl.n, err)
-				continue
 			}
-			a.count([]ledger.Result{res})
 		}
 	}
-	return nil
+	return im.Close(a.ctx)
 }
 
 func (a *appender) progress(done int) {
