@@ -110,7 +110,7 @@ func (v *ChainVerifier) Check(position uint64, e *events.Event) []*Finding {
 	v.next = position + 1
 	v.scratch = events.AppendBody(v.scratch[:0], e)
 	if got := events.HashBody(v.scratch); got != e.Hash {
-		add(&Finding{Kind: HashMismatch, Expected: got.String(), Actual: e.Hash.String()})
+		add(&Finding{Kind: HashMismatch, Expected: "bytes hashing to " + e.Hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + got.String()})
 	}
 	h, seen := v.streams[e.Stream]
 	switch {
