@@ -9,10 +9,13 @@
 //   - optimistic concurrency: each stream append names the stream version it
 //     expects, and the whole call fails with ErrWrongExpectedVersion if any
 //     stream moved;
-//   - idempotency by event ID: re-sending events that are already stored, at
-//     the same stream and versions with the same hashes, writes nothing and
-//     returns their original positions; an ID stored anywhere else is refused
-//     with ErrDuplicateID;
+//   - idempotency by event ID: re-sending a stream append whose events are
+//     all already stored, at the same stream and versions with the same
+//     hashes, writes nothing and returns their original positions; an
+//     append of which only some events are stored, or an ID stored anywhere
+//     else, is refused with ErrDuplicateID or ErrWrongExpectedVersion (when
+//     both apply, a backend may report either: callers treat both as "look
+//     the IDs up and decide");
 //   - durability: when Append returns nil, the events survive a crash;
 //   - a global order: every event gets a position, 1, 2, 3, ... in commit
 //     order, with no gaps.
@@ -113,8 +116,9 @@ type Store interface {
 	// ReadAll calls fn for every event at position >= from in global order.
 	ReadAll(ctx context.Context, from uint64, fn func(Record) error) error
 	// Follow is ReadAll that does not stop at the head: it waits for new
-	// events and delivers them until ctx is done (returning ctx.Err()) or
-	// fn fails.
+	// events and delivers them until ctx is done (returning ctx.Err()), fn
+	// fails (returning its error) or the store is closed (ErrClosed). It
+	// delivers only acknowledged (durable) events.
 	Follow(ctx context.Context, from uint64, fn func(Record) error) error
 	// Head returns the position of the last event, 0 for an empty store.
 	Head(ctx context.Context) (uint64, error)
