@@ -33,8 +33,11 @@ type ImporterConfig struct {
 // the store, and re-appends it (an idempotent re-send of the calls that
 // did land acknowledges them); an error that persists stops the importer.
 //
-// While an importer has calls in flight, other appends to the ledger
-// wait. An Importer is not safe for concurrent use. On a store without the
+// From its first Append until Close, other appends to the ledger wait:
+// nobody else may see the states of calls not yet durable. So the
+// goroutine using an importer must not append through the ledger directly
+// until it has closed the importer. An Importer is not safe for concurrent
+// use. On a store without the
 // store.Pipeliner capability it appends one call at a time.
 type Importer struct {
 	l         *Ledger
