@@ -42,6 +42,7 @@ type Ledger struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]*streamState
+	pinned  map[string]int // streams with calls in flight (Importer), by count
 
 	regMu    sync.RWMutex // guards reg
 	reg      *registry
@@ -62,7 +63,7 @@ func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 8
 	}
-	l := &Ledger{st: s, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, reg: newRegistry()}
+	l := &Ledger{st: s, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, pinned: map[string]int{}, reg: newRegistry()}
 	ov := &overlay{base: l.reg}
 	for _, stream := range []string{events.UnitsStream, events.ResponsibilityStream, events.SubjectsStream} {
 		st := &streamState{version: -1}
@@ -613,22 +614,41 @@ func (l *Ledger) state(ctx context.Context, stream string) (*streamState, error)
 
 func (l *Ledger) putLocked(stream string, st *streamState) {
 	if len(l.cache) >= l.cfg.CachedStreams {
-		// Evict about an eighth, closed cases first; registry streams stay.
-		drop := len(l.cache) / 8
-		for k, v := range l.cache {
-			if drop == 0 {
-				break
-			}
-			if kind, _ := events.SplitStream(k); kind == events.StreamRegistry {
-				continue
-			}
-			if v.c == nil || v.c.status == caseClosed || drop > len(l.cache)/16 {
-				delete(l.cache, k)
-				drop--
-			}
-		}
+		l.evictLocked(len(l.cache) / 8)
 	}
 	l.cache[stream] = st
+}
+
+// evictLocked drops about n cached states: closed cases first, then any.
+// Registry streams stay, and so do pinned streams (an Importer's calls not
+// yet durable: the store cannot give their state back yet).
+func (l *Ledger) evictLocked(n int) {
+	for pass := 0; pass < 2 && n > 0; pass++ {
+		for k, v := range l.cache {
+			if n == 0 {
+				break
+			}
+			if kind, _ := events.SplitStream(k); kind == events.StreamRegistry || l.pinned[k] > 0 {
+				continue
+			}
+			if pass == 0 && (v.c == nil || v.c.status != caseClosed) {
+				continue
+			}
+			delete(l.cache, k)
+			n--
+		}
+	}
+}
+
+// pin keeps streams' cached states from eviction until unpin.
+func (l *Ledger) pin(streams []store.StreamAppend, by int) {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	for _, a := range streams {
+		if l.pinned[a.Stream] += by; l.pinned[a.Stream] <= 0 {
+			delete(l.pinned, a.Stream)
+		}
+	}
 }
 
 func (l *Ledger) forget(stream string) {

@@ -112,7 +112,8 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 		return nil
 	}
 	wait := im.p.Submit(ctx, s.appends...)
-	im.l.publish(s) // speculative until the store confirms it
+	im.l.pin(s.appends, +1) // the store cannot give these states back until durable
+	im.l.publish(s)         // speculative until the store confirms it
 	im.flights = append(im.flights, &flight{batches: batches, s: s, wait: wait})
 	for len(im.flights) > im.depth {
 		if err := im.completeOldest(ctx); err != nil {
@@ -151,6 +152,7 @@ func (im *Importer) completeOldest(ctx context.Context) error {
 	f := im.flights[0]
 	im.flights = im.flights[1:]
 	sres, err := f.wait()
+	im.l.pin(f.s.appends, -1)
 	if err == nil {
 		f.s.place(sres)
 		im.deliver(f.s.results)
@@ -171,6 +173,7 @@ func (im *Importer) recover(ctx context.Context, failed *flight, cause error) er
 	outs := []outcome{{f: failed, err: cause}}
 	for _, f := range im.flights {
 		sres, err := f.wait()
+		im.l.pin(f.s.appends, -1)
 		outs = append(outs, outcome{f, sres, err})
 	}
 	im.flights = nil

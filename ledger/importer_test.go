@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/govledger/govledger/events"
@@ -189,4 +190,38 @@ func TestImporterRecoversFromAStoreRefusal(t *testing.T) {
 	if n != want {
 		t.Fatalf("ledger holds %d events, want %d", n, want)
 	}
+}
+
+// TestImporterWithTinyCache: with a cache far smaller than the streams in
+// flight, a state evicted before its call is durable would be read back
+// from the store without that call; calls in flight must stay pinned.
+func TestImporterWithTinyCache(t *testing.T) {
+	st, err := pebblestore.Open(t.TempDir(), pebblestore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, err := ledger.New(context.Background(), st, ledger.Config{CachedStreams: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := eventstest.New()
+	calls := importStory(s)
+	var cases []*eventstest.Case
+	for i := 0; i < 40; i++ {
+		cases = append(cases, s.Case(fmt.Sprintf("T-%d", i)))
+	}
+	report, dispatch := []ledger.Batch{}, []ledger.Batch{}
+	for _, c := range cases {
+		report = append(report, ledger.Batch{Stream: c.Stream, Drafts: []events.Draft{c.Reported(events.ChannelApp, eventstest.Leak)}})
+	}
+	for _, c := range cases {
+		dispatch = append(dispatch, ledger.Batch{Stream: c.Stream, Drafts: []events.Draft{c.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)}})
+	}
+	calls = append(calls, report, dispatch)
+	durable := runImport(t, l, calls)
+	if len(durable) != len(calls) {
+		t.Fatalf("%d calls durable, want %d", len(durable), len(calls))
+	}
+	verifyChains(t, st)
 }
