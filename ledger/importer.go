@@ -18,6 +18,13 @@ type ImporterConfig struct {
 	// durable, in the order the calls were made, from the goroutine that
 	// calls Append or Close.
 	OnDurable func([]Result)
+	// OnRefused, if set, is called (in call order, from the same goroutine)
+	// for a call that Append had accepted but that the ledger refused when
+	// the store turned it back and it was checked again: an event ID
+	// already stored with other content, or a call that depended on such a
+	// call. err is the *RuleError. Without OnRefused such a refusal stops
+	// the importer.
+	OnRefused func(batches []Batch, err error)
 }
 
 // Importer appends a long sequence of calls from one goroutine, keeping
@@ -44,6 +51,7 @@ type Importer struct {
 	p         store.Pipeliner
 	depth     int
 	onDurable func([]Result)
+	onRefused func([]Batch, error)
 
 	flights []*flight
 	held    bool  // holds l.gate exclusively
@@ -63,7 +71,7 @@ func (l *Ledger) NewImporter(cfg ImporterConfig) *Importer {
 		cfg.InFlight = 4
 	}
 	p, _ := l.st.(store.Pipeliner)
-	return &Importer{l: l, p: p, depth: cfg.InFlight, onDurable: cfg.OnDurable}
+	return &Importer{l: l, p: p, depth: cfg.InFlight, onDurable: cfg.OnDurable, onRefused: cfg.OnRefused}
 }
 
 // Append checks one call (as AppendAtomic would) and hands it to the store.
@@ -185,6 +193,11 @@ func (im *Importer) recover(ctx context.Context, failed *flight, cause error) er
 			continue
 		}
 		res, err := im.l.appendAtomic(ctx, o.f.batches...)
+		var re *RuleError
+		if err != nil && errors.As(err, &re) && im.onRefused != nil {
+			im.onRefused(o.f.batches, err)
+			continue
+		}
 		if err != nil {
 			im.err = fmt.Errorf("ledger: import stopped: %w (the store first refused it with: %v)", err, o.err)
 			return im.err
@@ -202,6 +215,15 @@ func (im *Importer) drain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Flush waits until every call handed to the store is durable (or the
+// importer has stopped); the importer stays open.
+func (im *Importer) Flush(ctx context.Context) error {
+	if err := im.drain(ctx); err != nil {
+		return err
+	}
+	return im.err
 }
 
 // Close waits until every call handed to the store is durable (or the

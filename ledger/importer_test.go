@@ -225,3 +225,39 @@ func TestImporterWithTinyCache(t *testing.T) {
 	}
 	verifyChains(t, st)
 }
+
+func TestImporterReportsALateRefusal(t *testing.T) {
+	st := memstore.New()
+	l, _ := ledger.New(context.Background(), st, ledger.Config{})
+	s := eventstest.New()
+	calls := importStory(s)
+	reused := calls[0][0].Drafts[0].ID // a unit registration's event ID
+	c := s.Case("C-conflict")
+	d := c.Reported(events.ChannelApp, eventstest.Leak)
+	d.ID = reused
+	var refused []error
+	ctx := context.Background()
+	im := l.NewImporter(ledger.ImporterConfig{OnRefused: func(_ []ledger.Batch, err error) { refused = append(refused, err) }})
+	for _, call := range calls[:2] {
+		if err := im.Append(ctx, call...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The ledger cannot tell on its own that the ID is taken: the store
+	// turns the call back, and the re-check refuses it.
+	if err := im.Append(ctx, ledger.Batch{Stream: c.Stream, Drafts: []events.Draft{d}}); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	for _, call := range calls[2:] {
+		if err := im.Append(ctx, call...); err != nil {
+			t.Fatalf("after a late refusal: %v", err)
+		}
+	}
+	if err := im.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(refused) != 1 || !errors.Is(refused[0], ledger.ErrIDConflict) {
+		t.Fatalf("refusals %v, want one id-conflict", refused)
+	}
+	verifyChains(t, st)
+}

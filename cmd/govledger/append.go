@@ -31,9 +31,9 @@ written. A line whose id is already stored with the same content is
 acknowledged again and written nothing (idempotent re-send).
 Exit 3 when any line was refused.`
 
-// appendChunk is how many lines are tried in one atomic commit before
+// appendChunkLines is how many lines are tried in one atomic commit before
 // falling back to line by line.
-const appendChunk = 512
+const appendChunkLines = 512
 
 func runAppend(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "append", "[FILE|-]", appendDoc)
@@ -273,39 +273,85 @@ func (a *appender) refuseFromError(err error, bs []ledger.Batch, nums [][]int) e
 // in flight); a chunk that is refused is retried line by line so that only
 // the offending lines are refused.
 func (a *appender) appendEach() error {
-	im := a.l.NewImporter(ledger.ImporterConfig{OnDurable: a.count})
-	for from := 0; from < len(a.parsed); from += appendChunk {
-		to := min(from+appendChunk, len(a.parsed))
-		chunk := a.parsed[from:to]
+	// A call can also be refused after it was handed over (an ID that turns
+	// out to be stored with other content): a chunk is then retried line
+	// by line, a single line is refused.
+	lines := map[*ledger.Batch][]parsedLine{}
+	var retry [][]parsedLine
+	im := a.l.NewImporter(ledger.ImporterConfig{OnDurable: a.count, OnRefused: func(bs []ledger.Batch, err error) {
+		pls := lines[&bs[0]]
+		if len(pls) == 1 {
+			a.refuse(pls[0].n, err)
+			return
+		}
+		retry = append(retry, pls)
+	}})
+	appendChunk := func(chunk []parsedLine) error {
 		if groupable(chunk) && len(chunk) > 1 {
 			bs, _ := a.batches(chunk)
+			lines[&bs[0]] = chunk
 			err := im.Append(a.ctx, bs...)
-			if err == nil {
-				if to%(appendChunk*64) == 0 {
-					a.progress(to)
-				}
-				continue
-			}
 			var re *ledger.RuleError
-			if !errors.As(err, &re) {
-				im.Close(a.ctx)
+			if err == nil || !errors.As(err, &re) {
 				return err
 			}
 		}
 		for _, pl := range chunk {
 			d := pl.line.Draft
-			err := im.Append(a.ctx, ledger.Batch{Stream: d.Stream, Expect: expectOf(pl.line), Drafts: []events.Draft{d}})
+			bs := []ledger.Batch{{Stream: d.Stream, Expect: expectOf(pl.line), Drafts: []events.Draft{d}}}
+			lines[&bs[0]] = []parsedLine{pl}
+			err := im.Append(a.ctx, bs...)
+			var re *ledger.RuleError
+			if err != nil && !errors.As(err, &re) {
+				return err
+			}
 			if err != nil {
-				var re *ledger.RuleError
-				if !errors.As(err, &re) {
-					im.Close(a.ctx)
-					return err
-				}
 				a.refuse(pl.n, err)
 			}
 		}
+		return nil
 	}
-	return im.Close(a.ctx)
+	retryLines := func() error {
+		for len(retry) > 0 {
+			pls := retry[0]
+			retry = retry[1:]
+			for _, pl := range pls {
+				if err := appendChunk([]parsedLine{pl}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	err := func() error {
+		for from := 0; from < len(a.parsed); from += appendChunkLines {
+			to := min(from+appendChunkLines, len(a.parsed))
+			if err := appendChunk(a.parsed[from:to]); err != nil {
+				return err
+			}
+			if err := retryLines(); err != nil {
+				return err
+			}
+			if to%(appendChunkLines*64) == 0 {
+				a.progress(to)
+			}
+		}
+		for {
+			if err := im.Flush(a.ctx); err != nil {
+				return err
+			}
+			if len(retry) == 0 {
+				return nil
+			}
+			if err := retryLines(); err != nil {
+				return err
+			}
+		}
+	}()
+	if cerr := im.Close(a.ctx); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (a *appender) progress(done int) {
