@@ -10,7 +10,7 @@
 // community topics with eligible voters, ballots and exact tallies.
 //
 // Generate produces the drafts in time order without a ledger; Run writes
-// them through a ledger.Ledger in atomic batches, driving a Clock so that
+// them through a ledger.Importer in atomic batches, driving a Clock so that
 // recorded times follow simulated time.
 //
 // # Determinism
@@ -41,7 +41,7 @@
 // are not modelled. Each case has a true owner, usually the unit the list
 // in force names; wrong dispatches (manual mistakes, stale lists, street
 // borders, overlapping duties) are returned with a reason and a suggested
-// unit, and after three returns the centre rules (mode "forced"). Requests
-// the centre answers directly without dispatch are not modelled: the ledger
-// needs a dispatch and an acceptance before a resolution.
+// unit, and after three returns the centre rules (mode "forced"). About 12%
+// of hotline reports are answered by the centre on the call (直接答复): a
+// resolution by the centre itself, without a dispatch.
 package sim
