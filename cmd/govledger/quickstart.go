@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -34,6 +35,7 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	seed := fs.Uint64("seed", 1, "simulation seed (same seed, same ledger)")
 	cases := fs.Int("cases", 0, "number of cases to simulate (0: the simulator's default month)")
 	days := fs.Int("days", 30, "simulated days")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the simulation and import to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -56,6 +58,17 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 
 	cfg := sim.Config{Seed: *seed, Days: *days, Cases: *cases}
 	fmt.Fprintf(e.stdout, "quickstart: simulating %d days of a district into %s (seed %d)\n", *days, *dir, *seed)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	lastReport := start
 	sum, err := sim.Run(ctx, l, clock, cfg, func(p sim.Progress) {
