@@ -26,11 +26,18 @@ type Config struct {
 	// MaxRetries bounds retries of an Any-version append that lost a race
 	// with another process's writer. Default 8.
 	MaxRetries int
+	// KeyStore keeps the subject keys personal fields are sealed under
+	// (DESIGN §6). Nil: nothing is sealed, personal fields stay as the
+	// producer sent them, and a draft whose personal field names a subject
+	// in plain text is refused (events.ErrUnsealed); fields without a
+	// subject stay plain either way.
+	KeyStore KeyStore
 }
 
 // Ledger is the write side. Create one with New; it is safe for concurrent use.
 type Ledger struct {
 	st    store.Store
+	keys  KeyStore
 	clock func() time.Time
 	cfg   Config
 
@@ -62,7 +69,7 @@ func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 8
 	}
-	l := &Ledger{st: s, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, reg: newRegistry()}
+	l := &Ledger{st: s, keys: cfg.KeyStore, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, reg: newRegistry()}
 	ov := &overlay{base: l.reg}
 	for _, stream := range []string{events.UnitsStream, events.ResponsibilityStream, events.SubjectsStream} {
 		st := &streamState{version: -1}
@@ -80,6 +87,9 @@ func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
 		l.cache[stream] = st
 	}
 	ov.commit()
+	if err := l.shredErased(ctx); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -147,7 +157,7 @@ func (l *Ledger) appendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 		total += len(b.Drafts)
 	}
 	c := newCall(batches, total)
-	if err := c.prepare(); err != nil {
+	if err := c.prepare(ctx, l); err != nil {
 		return nil, err
 	}
 
@@ -200,9 +210,27 @@ func newCall(batches []Batch, total int) *call {
 // drafts returns the flat index range of batch bi.
 func (c *call) drafts(bi int) (lo, hi int) { return c.at[bi], c.at[bi+1] }
 
-// prepare validates every draft and encodes its payload, in parallel for
-// large calls: drafts are independent of each other and of the ledger.
-func (c *call) prepare() error {
+// prepare seals every draft's personal fields, validates it and encodes
+// its payload, in parallel for large calls: drafts are independent of
+// each other.
+func (c *call) prepare(ctx context.Context, l *Ledger) error {
+	// Sealing goes first and in call order, so that subject keys are
+	// created in a reproducible order (the simulator's keys are seeded).
+	sealed := make([]events.Payload, len(c.prepared))
+	for bi, b := range c.batches {
+		for i := range b.Drafts {
+			p, err := l.seal(ctx, &b.Drafts[i])
+			var re *RuleError
+			if errors.As(err, &re) {
+				re.Stream, re.Index = b.Stream, i
+				return re
+			}
+			if err != nil {
+				return err
+			}
+			sealed[c.at[bi]+i] = p
+		}
+	}
 	errs := make([]error, len(c.batches))
 	parallel(len(c.batches), len(c.prepared), func(lo, hi int) {
 		for bi := lo; bi < hi; bi++ {
@@ -213,6 +241,7 @@ func (c *call) prepare() error {
 				if d.Stream == "" {
 					d.Stream = b.Stream
 				}
+				d.Payload = sealed[at+i]
 				ev, err := d.Event()
 				if err == nil && d.Stream != b.Stream {
 					err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)

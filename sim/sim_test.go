@@ -11,6 +11,7 @@ import (
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/memstore"
@@ -43,11 +44,24 @@ func newLedgerOn(t *testing.T, backend string) (*ledger.Ledger, *sim.Clock, stor
 	st := backends[backend](t)
 	t.Cleanup(func() { st.Close() })
 	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(context.Background(), st, ledger.Config{Clock: clock.Now})
+	l, err := ledger.New(context.Background(), st, ledger.Config{Clock: clock.Now, KeyStore: keysFor(t, st)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l, clock, st
+}
+
+// keysFor returns a seeded key store for st: in the store's own side
+// keyspace on Pebble, in memory otherwise.
+func keysFor(t testing.TB, st store.Store) ledger.KeyStore {
+	if ps, ok := st.(*pebblestore.Store); ok {
+		k, err := privacy.NewPebbleKeys(ps, sim.KeySource(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	return privacy.NewMemKeys(sim.KeySource(1))
 }
 
 // hashes reads every event of a store in global order.

@@ -62,7 +62,6 @@ func streamUpper(dst []byte, stream string) []byte {
 	return append(dst, 1)
 }
 
-
 // decodePos reads an 8-byte big-endian position value.
 func decodePos(v []byte) (uint64, bool) {
 	if len(v) != 8 {

@@ -15,6 +15,8 @@ const (
 	SideCheckpoints byte = 'c'
 	// SideMerkle is reserved for the Merkle log.
 	SideMerkle byte = 'm'
+	// SideKeys is reserved for subject keys (package privacy).
+	SideKeys byte = 'k'
 )
 
 // ErrSideSpace is returned by Side for a prefix outside 'a'..'z'.
