@@ -214,22 +214,12 @@ func (c *call) drafts(bi int) (lo, hi int) { return c.at[bi], c.at[bi+1] }
 // its payload, in parallel for large calls: drafts are independent of
 // each other.
 func (c *call) prepare(ctx context.Context, l *Ledger) error {
-	// Sealing goes first and in call order, so that subject keys are
-	// created in a reproducible order (the simulator's keys are seeded).
-	sealed := make([]events.Payload, len(c.prepared))
-	for bi, b := range c.batches {
-		for i := range b.Drafts {
-			p, err := l.seal(ctx, &b.Drafts[i])
-			var re *RuleError
-			if errors.As(err, &re) {
-				re.Stream, re.Index = b.Stream, i
-				return re
-			}
-			if err != nil {
-				return err
-			}
-			sealed[c.at[bi]+i] = p
-		}
+	// Subject keys are fetched or created first, in call order, so that
+	// they are created in a reproducible order (the simulator's keys are
+	// seeded) and durably before anything sealed under them is appended.
+	keys, err := l.sealKeys(ctx, c)
+	if err != nil {
+		return err
 	}
 	errs := make([]error, len(c.batches))
 	parallel(len(c.batches), len(c.prepared), func(lo, hi int) {
@@ -241,8 +231,12 @@ func (c *call) prepare(ctx context.Context, l *Ledger) error {
 				if d.Stream == "" {
 					d.Stream = b.Stream
 				}
-				d.Payload = sealed[at+i]
-				ev, err := d.Event()
+				p, err := seal(keys, &d)
+				var ev events.Event
+				if err == nil {
+					d.Payload = p
+					ev, err = d.Event()
+				}
 				if err == nil && d.Stream != b.Stream {
 					err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)
 				}

@@ -22,31 +22,82 @@ type KeyStore interface {
 	Delete(ctx context.Context, subject string) error
 }
 
+// KeyBatcher is an optional capability of a KeyStore: creating the keys of
+// many subjects in one durable write. Without it the ledger calls Create
+// once per subject. Missing keys MUST be created in the order given.
+type KeyBatcher interface {
+	// CreateMany returns the key of every subject, creating missing ones.
+	CreateMany(ctx context.Context, subjects []string) (map[string][]byte, error)
+}
+
+// needsSeal reports whether a personal field is plain text of a subject.
+func needsSeal(f events.PersonalField) bool {
+	return f.Subject != "" && !f.Value.IsSealed() && f.Value.Text != "" && f.Value.Validate(f.Name) == nil
+}
+
+// sealKeys returns the keys of every subject whose plain personal text
+// the call's drafts carry, creating missing keys in call order (so that a
+// seeded key source gives reproducible keys). A subject already erased
+// gets no new key: its draft is refused by the subject-erased rule.
+func (l *Ledger) sealKeys(ctx context.Context, c *call) (map[string][]byte, error) {
+	if l.keys == nil {
+		return nil, nil
+	}
+	var subjects []string
+	seen := map[string]bool{}
+	for _, b := range c.batches {
+		for i := range b.Drafts {
+			d := &b.Drafts[i]
+			if d.Payload == nil {
+				continue
+			}
+			for _, f := range events.PersonalFields(d.Payload) {
+				if !needsSeal(f) || seen[f.Subject] {
+					continue
+				}
+				if l.erased(f.Subject) {
+					return nil, &RuleError{Stream: b.Stream, ID: d.ID, Type: d.Payload.EventType(), Index: i, Rule: "subject-erased",
+						Detail: fmt.Sprintf("subject %q has been erased", f.Subject)}
+				}
+				seen[f.Subject] = true
+				subjects = append(subjects, f.Subject)
+			}
+		}
+	}
+	if len(subjects) == 0 {
+		return nil, nil
+	}
+	if kb, ok := l.keys.(KeyBatcher); ok {
+		keys, err := kb.CreateMany(ctx, subjects)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: subject keys: %w", err)
+		}
+		return keys, nil
+	}
+	keys := make(map[string][]byte, len(subjects))
+	for _, s := range subjects {
+		k, err := l.keys.Create(ctx, s)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: key of %s: %w", s, err)
+		}
+		keys[s] = k
+	}
+	return keys, nil
+}
+
 // seal returns d's payload with every personal field that names a subject
-// sealed under that subject's key, created on first use. Without a key
-// store the payload is returned as is (and EncodePayload refuses a
-// subject's plain text). A subject already erased gets no new key: the
-// draft is refused by the subject-erased rule.
-func (l *Ledger) seal(ctx context.Context, d *events.Draft) (events.Payload, error) {
-	if l.keys == nil || d.Payload == nil || events.PersonalFields(d.Payload) == nil {
+// sealed under that subject's key from keys (see sealKeys). Without a key
+// store the payload is returned as is, and EncodePayload refuses a
+// subject's plain text.
+func seal(keys map[string][]byte, d *events.Draft) (events.Payload, error) {
+	if keys == nil || d.Payload == nil || events.PersonalFields(d.Payload) == nil {
 		return d.Payload, nil
 	}
 	return events.MapPersonal(d.Payload, func(f events.PersonalField) (events.Personal, error) {
-		if f.Subject == "" || f.Value.IsSealed() || f.Value.Text == "" {
-			return f.Value, nil
+		if !needsSeal(f) {
+			return f.Value, nil // invalid text is reported by Draft.Event
 		}
-		if err := f.Value.Validate(f.Name); err != nil {
-			return f.Value, nil // Draft.Event reports it
-		}
-		if l.erased(f.Subject) {
-			return events.Personal{}, &RuleError{Stream: d.Stream, ID: d.ID, Type: d.Payload.EventType(), Rule: "subject-erased",
-				Detail: fmt.Sprintf("subject %q has been erased", f.Subject)}
-		}
-		key, err := l.keys.Create(ctx, f.Subject)
-		if err != nil {
-			return events.Personal{}, fmt.Errorf("ledger: key of %s: %w", f.Subject, err)
-		}
-		box, err := privacy.Seal(key, d.ID, f.Name, f.Value.Text)
+		box, err := privacy.Seal(keys[f.Subject], d.ID, f.Name, f.Value.Text)
 		if err != nil {
 			return events.Personal{}, fmt.Errorf("ledger: seal %s: %w", f.Name, err)
 		}
