@@ -16,7 +16,10 @@ const maxCached = 1 << 16
 // pebblestore.SideKeys, next to the events but outside the hashed event
 // log. Every write is synced, so a key exists durably before any event
 // sealed under it is appended. It caches keys in memory and is safe for
-// concurrent use within one process; Delete also drops the cached key.
+// concurrent use within one process; Delete also drops the cached key. A
+// key deleted by another process may stay cached here until this process
+// opens the store again (the ledger's registry of erased subjects is
+// likewise loaded by ledger.New), so erase through the process that writes.
 type PebbleKeys struct {
 	mu    sync.Mutex // makes Create a get-or-create; guards cache
 	side  *pebblestore.Side

@@ -150,3 +150,33 @@ func TestSeededKeysAreReproducible(t *testing.T) {
 		t.Fatal("a key source running dry gave a key")
 	}
 }
+
+func TestPebbleKeysAreDurable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := pebblestore.Open(dir, pebblestore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, _ := privacy.NewPebbleKeys(st, nil)
+	keys, err := ks.CreateMany(ctx, []string{"S-1", "S-2", "S-1"})
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("CreateMany = %v, %v", keys, err)
+	}
+	if err := ks.Delete(ctx, "S-2"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = pebblestore.Open(dir, pebblestore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ks, _ = privacy.NewPebbleKeys(st, nil)
+	if k, ok, err := ks.Get(ctx, "S-1"); err != nil || !ok || !bytes.Equal(k, keys["S-1"]) {
+		t.Fatalf("S-1 after reopening: %x %v %v", k, ok, err)
+	}
+	if _, ok, _ := ks.Get(ctx, "S-2"); ok {
+		t.Fatal("a deleted key came back after reopening")
+	}
+}
