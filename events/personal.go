@@ -23,6 +23,9 @@ var ErrUnsealed = errors.New("events: personal field of a subject is not sealed"
 // Both keys are required, no other key is accepted, the subject is an id
 // (MaxIDBytes) and the sealed bytes are at most MaxSealedBytes. A field
 // without a subject (a patrol report without reporter) stays a string.
+// A producer may also send the sealed object (re-importing an export); the
+// ledger stores it as it is, and EncodePayload checks that its subject is
+// the payload's.
 // The zero value is the empty field, which is omitted from payloads.
 type Personal struct {
 	// Text is the plain text; empty when the field is sealed.
