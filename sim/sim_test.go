@@ -285,3 +285,31 @@ func TestDistrictShapes(t *testing.T) {
 		})
 	}
 }
+
+// The simulated reporters' descriptions are stored sealed, and the same
+// seed seals them to the same bytes (TestSameSeedSameLedger compares them).
+func TestRunSealsReportersText(t *testing.T) {
+	_, evs := run(t, small)
+	sealed, plain := 0, 0
+	for _, ev := range evs {
+		if ev.Type != events.TypeCaseReported {
+			continue
+		}
+		p, err := ev.Payload()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := p.(*events.CaseReported)
+		switch {
+		case rep.Reporter != "" && rep.Description.IsSealed():
+			sealed++
+		case rep.Reporter != "" && !rep.Description.IsZero():
+			t.Fatalf("%s: reporter %s's description is stored in clear: %s", ev.Stream, rep.Reporter, ev.Data)
+		case rep.Reporter == "" && !rep.Description.IsZero():
+			plain++
+		}
+	}
+	if sealed == 0 {
+		t.Fatalf("no sealed description among %d events (%d plain)", len(evs), plain)
+	}
+}
