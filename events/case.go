@@ -39,7 +39,7 @@ type Location struct {
 	Street    string   `json:"street,omitempty"`
 	Community string   `json:"community,omitempty"`
 	Grid      string   `json:"grid,omitempty"`
-	Address   string   `json:"address,omitempty"`
+	Address   Personal `json:"address,omitzero"`
 	Lat       *float64 `json:"lat,omitempty"`
 	Lon       *float64 `json:"lon,omitempty"`
 }
@@ -53,7 +53,7 @@ func (l Location) validate() error {
 			return err
 		}
 	}
-	if err := checkText("location.address", l.Address, false); err != nil {
+	if err := l.Address.Validate("location.address"); err != nil {
 		return err
 	}
 	if (l.Lat == nil) != (l.Lon == nil) {
@@ -72,8 +72,10 @@ type CaseReported struct {
 	Location Location `json:"location"`
 	// Reporter is the pseudonymous subject id of the citizen, empty for
 	// patrol findings and superior assignments.
-	Reporter    string `json:"reporter,omitempty"`
-	Description string `json:"description,omitempty"`
+	Reporter string `json:"reporter,omitempty"`
+	// Description is personal: sealed under the reporter's key when there
+	// is a reporter.
+	Description Personal `json:"description,omitzero"`
 	// DeadlinePolicy names the deadline rule (e.g. "urgent-24h",
 	// "standard-5wd"); projections resolve it through their policy table.
 	DeadlinePolicy string `json:"deadline_policy"`
@@ -96,7 +98,7 @@ func (p *CaseReported) Validate() error {
 	if err := checkID("reporter", p.Reporter, false); err != nil {
 		return err
 	}
-	if err := checkText("description", p.Description, false); err != nil {
+	if err := p.Description.Validate("description"); err != nil {
 		return err
 	}
 	return checkID("deadline_policy", p.DeadlinePolicy, true)
@@ -334,7 +336,12 @@ type CaseRated struct {
 	Satisfaction  string `json:"satisfaction,omitempty"`
 	Valid         bool   `json:"valid"`
 	InvalidReason string `json:"invalid_reason,omitempty"`
-	Comment       string `json:"comment,omitempty"`
+	// Comment is personal: sealed under the respondent's key when there
+	// is a respondent.
+	Comment Personal `json:"comment,omitzero"`
+	// Respondent is the pseudonymous subject id of the citizen who
+	// answered, optional.
+	Respondent string `json:"respondent,omitempty"`
 }
 
 // EventType implements Payload.
@@ -356,7 +363,10 @@ func (p *CaseRated) Validate() error {
 	if err := checkText("invalid_reason", p.InvalidReason, false); err != nil {
 		return err
 	}
-	return checkText("comment", p.Comment, false)
+	if err := checkID("respondent", p.Respondent, false); err != nil {
+		return err
+	}
+	return p.Comment.Validate("comment")
 }
 
 // CaseMerged marks a case as a duplicate of a parent case.

@@ -76,10 +76,21 @@ func Types() []string {
 
 // EncodePayload validates p and returns its canonical bytes: compact JSON
 // with fields in declaration order and no HTML escaping. These are the
-// bytes stored and hashed.
-func EncodePayload(p Payload) ([]byte, error) {
+// bytes stored and hashed. A personal field that names a subject must be
+// sealed: plain text there is refused with ErrUnsealed, so that no code path
+// stores a subject's personal text in clear.
+func EncodePayload(p Payload) ([]byte, error) { return encodePayload(p, true) }
+
+// encodePayload is EncodePayload; sealed says whether to refuse a subject's
+// plain personal text.
+func encodePayload(p Payload, sealed bool) ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if sealed {
+		if err := checkSealed(p); err != nil {
+			return nil, err
+		}
 	}
 	e := encoders.Get().(*payloadEncoder)
 	defer e.release()

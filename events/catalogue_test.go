@@ -19,7 +19,7 @@ type example struct {
 // examples holds one valid example for every catalogue type.
 // TestEveryTypeHasAnExample fails when a type is added without one.
 var examples = []example{
-	{events.TypeCaseReported, "case/C-1", `{"channel":"hotline","category":"road.pothole","location":{"street":"st-1","community":"cm-1","grid":"g-1","address":"12 Elm Rd","lat":31.23,"lon":121.47},"reporter":"S-1","description":"路面坑洼 by the bus stop","deadline_policy":"standard-5wd"}`},
+	{events.TypeCaseReported, "case/C-1", `{"channel":"hotline","category":"road.pothole","location":{"street":"st-1","community":"cm-1","grid":"g-1","address":{"subject":"S-1","sealed":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},"lat":31.23,"lon":121.47},"reporter":"S-1","description":{"subject":"S-1","sealed":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"},"deadline_policy":"standard-5wd"}`},
 	{events.TypeCaseDispatched, "case/C-1", `{"from_unit":"center","to_unit":"dept-roads","mode":"rule","rule_id":"r-pothole","list_version":1,"note":"auto"}`},
 	{events.TypeCaseReturned, "case/C-1", `{"unit":"dept-roads","reason":"wrong_area","suggested_unit":"dept-water","note":"a water main"}`},
 	{events.TypeCaseAccepted, "case/C-1", `{"unit":"dept-water"}`},
@@ -299,7 +299,7 @@ func TestEncodePayloadValidates(t *testing.T) {
 	}{
 		{"invalid", &events.CaseAccepted{}, events.ErrInvalid, "unit is required"},
 		{"too large once escaped", &events.CaseReported{Channel: events.ChannelApp, Category: "c", Location: events.Location{Grid: "g-1"},
-			Description: strings.Repeat("\x01", 12000), DeadlinePolicy: "p"}, events.ErrTooLarge, "limit 65536"},
+			Description: events.Plain(strings.Repeat("\x01", 12000)), DeadlinePolicy: "p"}, events.ErrTooLarge, "limit 65536"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,4 +16,12 @@
 // never derived from Go type names. Each payload type has a schema version;
 // a payload whose shape changes gets a new schema version, never a silently
 // different meaning.
+//
+// Personal free text (a report's description and address, a rating's
+// comment) has the type Personal. When the payload names the citizen it is
+// about (reporter, respondent) it is stored sealed under that subject's key
+// (package privacy), never in clear: EncodePayload refuses such text
+// unsealed (ErrUnsealed). A schema-1 payload written before sealing, with
+// the text as a plain string, still decodes: the sealed object is an added
+// form of the same field, not a new meaning.
 package events

@@ -32,6 +32,9 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("accepted expected_version %d", *l.Expected)
 		}
 		ev, err := l.Draft.Event()
+		if errors.Is(err, events.ErrUnsealed) {
+			return // a subject's plain text: the ledger seals it first
+		}
 		if err != nil {
 			t.Fatalf("ParseLine accepted a line Draft.Event refuses: %v", err)
 		}

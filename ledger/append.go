@@ -26,11 +26,18 @@ type Config struct {
 	// MaxRetries bounds retries of an Any-version append that lost a race
 	// with another process's writer. Default 8.
 	MaxRetries int
+	// KeyStore keeps the subject keys personal fields are sealed under
+	// (DESIGN §6). Nil: nothing is sealed, personal fields stay as the
+	// producer sent them, and a draft whose personal field names a subject
+	// in plain text is refused (events.ErrUnsealed); fields without a
+	// subject stay plain either way.
+	KeyStore KeyStore
 }
 
 // Ledger is the write side. Create one with New; it is safe for concurrent use.
 type Ledger struct {
 	st    store.Store
+	keys  KeyStore
 	clock func() time.Time
 	cfg   Config
 
@@ -63,7 +70,7 @@ func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 8
 	}
-	l := &Ledger{st: s, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, pinned: map[string]int{}, reg: newRegistry()}
+	l := &Ledger{st: s, keys: cfg.KeyStore, clock: cfg.Clock, cfg: cfg, seed: maphash.MakeSeed(), cache: map[string]*streamState{}, pinned: map[string]int{}, reg: newRegistry()}
 	ov := &overlay{base: l.reg}
 	for _, stream := range []string{events.UnitsStream, events.ResponsibilityStream, events.SubjectsStream} {
 		st := &streamState{version: -1}
@@ -81,6 +88,9 @@ func New(ctx context.Context, s store.Store, cfg Config) (*Ledger, error) {
 		l.cache[stream] = st
 	}
 	ov.commit()
+	if err := l.shredErased(ctx); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -148,7 +158,7 @@ func (l *Ledger) appendAtomic(ctx context.Context, batches ...Batch) ([]Result, 
 		total += len(b.Drafts)
 	}
 	c := newCall(batches, total)
-	if err := c.prepare(); err != nil {
+	if err := c.prepare(ctx, l); err != nil {
 		return nil, err
 	}
 
@@ -201,9 +211,17 @@ func newCall(batches []Batch, total int) *call {
 // drafts returns the flat index range of batch bi.
 func (c *call) drafts(bi int) (lo, hi int) { return c.at[bi], c.at[bi+1] }
 
-// prepare validates every draft and encodes its payload, in parallel for
-// large calls: drafts are independent of each other and of the ledger.
-func (c *call) prepare() error {
+// prepare seals every draft's personal fields, validates it and encodes
+// its payload, in parallel for large calls: drafts are independent of
+// each other.
+func (c *call) prepare(ctx context.Context, l *Ledger) error {
+	// Subject keys are fetched or created first, in call order, so that
+	// they are created in a reproducible order (the simulator's keys are
+	// seeded) and durably before anything sealed under them is appended.
+	keys, err := l.sealKeys(ctx, c)
+	if err != nil {
+		return err
+	}
 	errs := make([]error, len(c.batches))
 	parallel(len(c.batches), len(c.prepared), func(lo, hi int) {
 		for bi := lo; bi < hi; bi++ {
@@ -214,7 +232,12 @@ func (c *call) prepare() error {
 				if d.Stream == "" {
 					d.Stream = b.Stream
 				}
-				ev, err := d.Event()
+				p, err := seal(keys, &d)
+				var ev events.Event
+				if err == nil {
+					d.Payload = p
+					ev, err = d.Event()
+				}
 				if err == nil && d.Stream != b.Stream {
 					err = fmt.Errorf("%w: draft is for %s, batch is for %s", events.ErrInvalid, d.Stream, b.Stream)
 				}

@@ -103,7 +103,7 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 		total += len(b.Drafts)
 	}
 	c := newCall(batches, total)
-	if err := c.prepare(); err != nil {
+	if err := c.prepare(ctx, im.l); err != nil {
 		return err
 	}
 	s, again, err := im.l.stage(ctx, c, false)

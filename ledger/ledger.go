@@ -37,6 +37,8 @@
 //   - ballot-window: a ballot's occurred_at lies in [opens_at, closes_at).
 //   - not-eligible, already-voted, unknown-option: one eligible voter, one
 //     counted ballot, for one of the topic's options.
+//   - subject-erased: no event may name an erased subject (reporter,
+//     respondent, voter), and a subject is erased once.
 //   - topic-closed: nothing after topic.closed.
 //   - tally-mismatch: topic.closed publishes exactly the ballots' tally.
 //   - id-conflict: an event ID already stored with different content.
@@ -46,6 +48,12 @@
 //
 // A draft whose ID is already stored with the same content (events.SameContent)
 // is acknowledged again with its original position and nothing is written.
+//
+// # Personal data
+//
+// With Config.KeyStore set, every personal field (events.PersonalFields)
+// that names a subject is sealed under the subject's key before the event
+// is hashed (package privacy); EraseSubject deletes the key. See KeyStore.
 //
 // # Concurrency
 //

@@ -160,6 +160,9 @@ func (c *checker) checkCase(st *streamState, ev *events.Event, p events.Payload)
 		if cs.rated {
 			return broke("already-rated", "this resolution of %s is already rated", ev.Stream), nil
 		}
+		if p.Respondent != "" && c.reg.isErased(p.Respondent) {
+			return broke("subject-erased", "respondent %q has been erased", p.Respondent), nil
+		}
 	case *events.CaseMerged:
 		parent := events.CaseStream(p.Parent)
 		if parent == ev.Stream {

@@ -61,7 +61,7 @@ func BenchmarkRun(b *testing.B) {
 		}
 		st = s
 		clock := sim.NewClock(time.Time{})
-		l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now})
+		l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: keysFor(b, st)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -147,9 +147,9 @@ func (e *engine) arrive() error {
 		Channel: channelNames[ch], Category: cat.id, DeadlinePolicy: cat.policy, Reporter: c.reporter,
 		Location: events.Location{
 			Street: w.units[w.streets[c.street].unit].id, Community: w.units[cm.unit].id, Grid: w.units[c.grid].id,
-			Address: "Building " + strconv.Itoa(1+r.IntN(40)) + ", " + w.units[cm.unit].name,
+			Address: events.Plain("Building " + strconv.Itoa(1+r.IntN(40)) + ", " + w.units[cm.unit].name),
 		},
-		Description: cat.desc,
+		Description: events.Plain(cat.desc),
 	}
 	var actor events.Actor
 	switch ch {

@@ -16,7 +16,9 @@
 // # Determinism
 //
 // The same Config gives the same drafts, byte for byte, and therefore the
-// same ledger (event hashes included) when Run drives the ledger's clock.
+// same ledger (event hashes included) when Run drives the ledger's clock
+// and the ledger's key store draws its subject keys from KeySource (the
+// reporters' descriptions and addresses are sealed under those keys).
 // All randomness comes from one PCG stream seeded by Config.Seed, consumed
 // in event order, and event IDs are ULIDs of the event's time with entropy
 // from a ChaCha8 stream of the same seed. The simulation is a discrete-event

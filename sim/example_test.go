@@ -6,6 +6,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store/memstore"
 )
@@ -38,7 +39,9 @@ func ExampleRun() {
 	st := memstore.New()
 	defer st.Close()
 	clock := sim.NewClock(sim.DefaultStart)
-	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now})
+	// Reporters' descriptions are sealed under seeded subject keys.
+	keys := privacy.NewMemKeys(sim.KeySource(1))
+	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: keys})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/memstore"
@@ -43,11 +44,24 @@ func newLedgerOn(t *testing.T, backend string) (*ledger.Ledger, *sim.Clock, stor
 	st := backends[backend](t)
 	t.Cleanup(func() { st.Close() })
 	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(context.Background(), st, ledger.Config{Clock: clock.Now})
+	l, err := ledger.New(context.Background(), st, ledger.Config{Clock: clock.Now, KeyStore: keysFor(t, st)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l, clock, st
+}
+
+// keysFor returns a seeded key store for st: in the store's own side
+// keyspace on Pebble, in memory otherwise.
+func keysFor(t testing.TB, st store.Store) ledger.KeyStore {
+	if ps, ok := st.(*pebblestore.Store); ok {
+		k, err := privacy.NewPebbleKeys(ps, sim.KeySource(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	return privacy.NewMemKeys(sim.KeySource(1))
 }
 
 // hashes reads every event of a store in global order.
@@ -269,5 +283,33 @@ func TestDistrictShapes(t *testing.T) {
 				t.Errorf("cases %d (want %d), events stored %d (summary %d)", sum.Cases, cfg.Cases, len(evs), sum.Events)
 			}
 		})
+	}
+}
+
+// The simulated reporters' descriptions are stored sealed, and the same
+// seed seals them to the same bytes (TestSameSeedSameLedger compares them).
+func TestRunSealsReportersText(t *testing.T) {
+	_, evs := run(t, small)
+	sealed, plain := 0, 0
+	for _, ev := range evs {
+		if ev.Type != events.TypeCaseReported {
+			continue
+		}
+		p, err := ev.Payload()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := p.(*events.CaseReported)
+		switch {
+		case rep.Reporter != "" && rep.Description.IsSealed():
+			sealed++
+		case rep.Reporter != "" && !rep.Description.IsZero():
+			t.Fatalf("%s: reporter %s's description is stored in clear: %s", ev.Stream, rep.Reporter, ev.Data)
+		case rep.Reporter == "" && !rep.Description.IsZero():
+			plain++
+		}
+	}
+	if sealed == 0 {
+		t.Fatalf("no sealed description among %d events (%d plain)", len(evs), plain)
 	}
 }

@@ -56,7 +56,7 @@ func runAppend(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		in, name = f, fs.Arg(0)
 	}
-	l, s, err := openLedger(ctx, *dir, ledger.Config{})
+	l, s, err := openLedger(ctx, *dir, ledger.Config{}, nil)
 	if err != nil {
 		return err
 	}

@@ -11,13 +11,15 @@
 //	verify      check every event's hash and every stream's chain
 //	show        print one case's or stream's timeline
 //	stat        counts and head of a ledger
+//	erase       crypto-shred a citizen's personal data
 //
 // Exit codes:
 //
 //	0  success
 //	1  operational error (cannot open, I/O, ...)
 //	2  usage error (unknown command, bad flag or argument)
-//	3  input refused (append: at least one line was refused)
+//	3  input refused (append: at least one line was refused; erase: the
+//	   subject is already erased or the subject id is invalid)
 //	4  verification failed: the ledger has been tampered with
 //	5  not found (show: no such stream)
 package main
@@ -79,6 +81,7 @@ func commands() map[string]command {
 		"verify":     {"check every event's hash and every stream's chain", runVerify},
 		"show":       {"print one case's or stream's timeline", runShow},
 		"stat":       {"counts and head of a ledger", runStat},
+		"erase":      {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},
 	}
 }
 
@@ -136,7 +139,7 @@ Exit codes:
   0  success
   1  operational error
   2  usage error
-  3  input refused (append)
+  3  input refused (append, erase)
   4  verification failed: the ledger has been tampered with
   5  not found (show)
 `)

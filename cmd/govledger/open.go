@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/pebblestore"
 )
@@ -23,16 +25,38 @@ func openStore(dir string) (store.Store, error) {
 	return s, nil
 }
 
-// openLedger opens the write side over an existing or new directory.
-func openLedger(ctx context.Context, dir string, cfg ledger.Config) (*ledger.Ledger, store.Store, error) {
+// openLedger opens the write side over an existing or new directory, with
+// the directory's subject keys as its key store; new keys are read from
+// keyRand (crypto/rand when nil).
+func openLedger(ctx context.Context, dir string, cfg ledger.Config, keyRand io.Reader) (*ledger.Ledger, store.Store, error) {
 	s, err := pebblestore.Open(dir, pebblestore.Config{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", dir, err)
 	}
+	keys, err := privacy.NewPebbleKeys(s, keyRand)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	cfg.KeyStore = keys
 	l, err := ledger.New(ctx, s, cfg)
 	if err != nil {
 		s.Close()
 		return nil, nil, err
 	}
 	return l, s, nil
+}
+
+// keysOf returns the subject keys kept in s, or nil when s is not a
+// Pebble store (then every sealed field shows as erased).
+func keysOf(s store.Store) privacy.KeyGetter {
+	ps, ok := s.(*pebblestore.Store)
+	if !ok {
+		return nil
+	}
+	keys, err := privacy.NewPebbleKeys(ps, nil)
+	if err != nil {
+		return nil
+	}
+	return keys
 }

@@ -50,7 +50,8 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	}
 
 	clock := sim.NewClock(time.Time{})
-	l, s, err := openLedger(ctx, *dir, ledger.Config{Clock: clock.Now})
+	// Seeded subject keys keep a seed's ledger byte-identical (sim.KeySource).
+	l, s, err := openLedger(ctx, *dir, ledger.Config{Clock: clock.Now}, sim.KeySource(*seed))
 	if err != nil {
 		return err
 	}

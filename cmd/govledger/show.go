@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/integrity"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/store"
 )
 
@@ -16,7 +18,10 @@ const showDoc = `
 Prints a stream's events as a timeline: a case id (e.g. 2026-000123, read as
 case/2026-000123) or a full stream name (topic/T-7, registry/units). Each
 line shows the version, business time, elapsed time since the first event,
-type, actor and what happened. The stream's chain is checked on the way.
+type, actor and what happened, with personal text (description, address,
+comment): sealed text is opened with the subject's key, and shows as
+[erased] once the subject was erased (govledger erase). The stream's chain
+is checked on the way.
 --format json prints one JSON object per event (the export form).`
 
 func runShow(ctx context.Context, e *env, args []string) error {
@@ -41,6 +46,7 @@ func runShow(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	keys := keysOf(s)
 
 	enc := json.NewEncoder(e.stdout)
 	var first time.Time
@@ -67,7 +73,7 @@ func runShow(ctx context.Context, e *env, args []string) error {
 		n++
 		what := ""
 		if p, err := ev.Payload(); err == nil {
-			what = describe(p)
+			what = describe(p) + personal(ctx, keys, ev, p)
 		} else {
 			what = "(payload not readable: " + err.Error() + ")"
 		}
@@ -104,4 +110,32 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dm", int(d.Minutes()))
+}
+
+// personal renders a payload's non-empty personal fields, opening sealed
+// ones with keys: ` + "`" + `; description: "text"` + "`" + `, or [erased] when the key
+// is gone, or [unreadable: ...] when a sealed field does not open.
+func personal(ctx context.Context, keys privacy.KeyGetter, ev *events.Event, p events.Payload) string {
+	var b strings.Builder
+	for _, f := range events.PersonalFields(p) {
+		if f.Value.IsZero() {
+			continue
+		}
+		var text string
+		var err error
+		if keys == nil && f.Value.IsSealed() {
+			err = privacy.ErrErased
+		} else {
+			text, err = privacy.Unseal(ctx, keys, ev.ID, f)
+		}
+		switch {
+		case errors.Is(err, privacy.ErrErased):
+			fmt.Fprintf(&b, "; %s: [erased]", f.Name)
+		case err != nil:
+			fmt.Fprintf(&b, "; %s: [unreadable: %v]", f.Name, err)
+		default:
+			fmt.Fprintf(&b, "; %s: %q", f.Name, text)
+		}
+	}
+	return b.String()
 }

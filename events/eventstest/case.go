@@ -21,13 +21,13 @@ func (c *Case) draft(actor events.Actor, p events.Payload) events.Draft {
 }
 
 // Reported reports the case from a channel in a category, located in
-// street 1 / community 1 / grid 1, by citizen S-<id>.
+// street 1 / community 1 / grid 1, by citizen S-<id>, without a
+// description (a reporter's description is sealed personal data).
 func (c *Case) Reported(channel, category string) events.Draft {
 	return c.draft(Citizen("S-"+c.ID), &events.CaseReported{
 		Channel: channel, Category: category,
 		Location:       events.Location{Street: Street1, Community: Community1, Grid: Grid1},
 		Reporter:       "S-" + c.ID,
-		Description:    "reported in a test story",
 		DeadlinePolicy: "standard-5wd",
 	})
 }

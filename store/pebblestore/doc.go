@@ -55,7 +55,8 @@
 // Upper-case prefixes are the event keyspaces above and future versions of
 // them. The lower-case prefixes 'a' to 'z' are side keyspaces for data kept
 // next to the events in the same database and reached through Side: 'c' is
-// reserved for projection checkpoints and 'm' for the Merkle log. Side data
+// reserved for projection checkpoints, 'k' for subject keys (package
+// privacy) and 'm' for the Merkle log. Side data
 // never touches the event keyspaces and is not bounded by the durable head.
 // Every other prefix byte is reserved.
 package pebblestore

@@ -15,6 +15,8 @@ const (
 	SideCheckpoints byte = 'c'
 	// SideMerkle is reserved for the Merkle log.
 	SideMerkle byte = 'm'
+	// SideKeys is reserved for subject keys (package privacy).
+	SideKeys byte = 'k'
 )
 
 // ErrSideSpace is returned by Side for a prefix outside 'a'..'z'.
@@ -67,6 +69,22 @@ func (k *Side) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
 // Put stores value under key, durably.
 func (k *Side) Put(ctx context.Context, key, value []byte) error {
 	return k.write(ctx, func(b *pebble.Batch) error { return b.Set(k.key(key), value, nil) })
+}
+
+// PutMany stores values[i] under keys[i] for every i, durably, in one
+// synced batch: all or nothing.
+func (k *Side) PutMany(ctx context.Context, keys, values [][]byte) error {
+	if len(keys) != len(values) {
+		return fmt.Errorf("pebblestore: side %c put many: %d keys, %d values", k.prefix, len(keys), len(values))
+	}
+	return k.write(ctx, func(b *pebble.Batch) error {
+		for i := range keys {
+			if err := b.Set(k.key(keys[i]), values[i], nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Delete removes key, durably. Deleting a missing key is not an error.

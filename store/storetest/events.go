@@ -79,8 +79,7 @@ func newEvent(stream string, version uint64, base time.Time, pad int) events.Eve
 			Channel:        events.ChannelHotline,
 			Category:       "roads",
 			Location:       events.Location{Street: "st-1", Community: "cm-1", Grid: "g-1"},
-			Reporter:       "S-1",
-			Description:    "pothole outside number 12" + text,
+			Description:    events.Plain("pothole outside number 12" + text),
 			DeadlinePolicy: "standard-5wd",
 		}
 		actor = events.Actor{Kind: events.ActorCitizen, ID: "S-1"}
