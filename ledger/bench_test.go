@@ -13,6 +13,7 @@ import (
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/internal/rawpebble"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/pebblestore"
@@ -72,7 +73,11 @@ func openPebble(b *testing.B) (*pebblestore.Store, *ledger.Ledger) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := ledger.New(context.Background(), st, ledger.Config{})
+	keys, err := privacy.NewPebbleKeys(st, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := ledger.New(context.Background(), st, ledger.Config{KeyStore: keys})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/pebblestore"
 	"github.com/oklog/ulid/v2"
@@ -43,7 +44,12 @@ func crashChild(dir string) {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		os.Exit(3)
 	}
-	l, err := ledger.New(ctx, s, ledger.Config{})
+	keys, err := privacy.NewPebbleKeys(s, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child keys:", err)
+		os.Exit(3)
+	}
+	l, err := ledger.New(ctx, s, ledger.Config{KeyStore: keys})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child ledger:", err)
 		os.Exit(3)
@@ -72,8 +78,13 @@ func crashChild(dir string) {
 				for k := 0; k < 2; k++ {
 					id := ulid.MustNew(ulid.Timestamp(now), entropy)
 					c := eventstest.NewAt(now.In(eventstest.Zone)).Case("K-" + id.String())
+					// A new citizen per case, with personal text: its key is
+					// created by this call and must be durable with it.
 					ds := []events.Draft{
-						c.Reported(events.ChannelApp, eventstest.Pothole),
+						c.ReportedWith(&events.CaseReported{Channel: events.ChannelApp, Category: eventstest.Pothole,
+							Location:    events.Location{Street: eventstest.Street1, Address: events.Plain("No. 7, " + id.String())},
+							Reporter:    "S-" + id.String(),
+							Description: events.Plain("pothole outside " + id.String()), DeadlinePolicy: "standard-5wd"}),
 						c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeRule),
 						c.Accepted(eventstest.Roads),
 					}
@@ -129,10 +140,32 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			return ok
 		}
+		keys, err := privacy.NewPebbleKeys(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, batch := range acked {
 			for _, id := range batch {
 				if !present(id) {
 					t.Fatalf("round %d: acknowledged event %s is missing after the crash", round, id)
+				}
+			}
+			// The personal text of an acknowledged report opens: its key
+			// survived the crash too.
+			rec, _, err := s.Lookup(ctx, ulid.MustParse(batch[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := rec.Event.Payload()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range events.PersonalFields(p) {
+				if !f.Value.IsSealed() {
+					t.Fatalf("round %d: %s of %s stored unsealed", round, f.Name, batch[0])
+				}
+				if _, err := privacy.Unseal(ctx, keys, rec.Event.ID, f); err != nil {
+					t.Fatalf("round %d: acknowledged %s of %s does not open after the crash: %v", round, f.Name, batch[0], err)
 				}
 			}
 		}

@@ -79,7 +79,11 @@ func (p *PebbleKeys) Create(ctx context.Context, subject string) ([]byte, error)
 }
 
 // CreateMany returns the keys of subjects, creating the missing ones in
-// the order given and storing them durably in one synced write.
+// the order given and storing them in one write that is durable no later
+// than the next append to the store returns (the store's write-ahead log
+// is ordered): an event sealed under a new key is never acknowledged
+// without its key, and a crash before that append loses only keys nothing
+// uses yet.
 func (p *PebbleKeys) CreateMany(ctx context.Context, subjects []string) (map[string][]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -104,7 +108,7 @@ func (p *PebbleKeys) CreateMany(ctx context.Context, subjects []string) (map[str
 	if len(names) == 0 {
 		return out, nil
 	}
-	if err := p.side.PutMany(ctx, names, values); err != nil {
+	if err := p.side.PutManyWithNextAppend(ctx, names, values); err != nil {
 		return nil, fmt.Errorf("privacy: store keys: %w", err)
 	}
 	for i := range names {

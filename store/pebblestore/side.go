@@ -68,16 +68,30 @@ func (k *Side) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
 
 // Put stores value under key, durably.
 func (k *Side) Put(ctx context.Context, key, value []byte) error {
-	return k.write(ctx, func(b *pebble.Batch) error { return b.Set(k.key(key), value, nil) })
+	return k.write(ctx, pebble.Sync, func(b *pebble.Batch) error { return b.Set(k.key(key), value, nil) })
 }
 
 // PutMany stores values[i] under keys[i] for every i, durably, in one
 // synced batch: all or nothing.
 func (k *Side) PutMany(ctx context.Context, keys, values [][]byte) error {
+	return k.putMany(ctx, keys, values, pebble.Sync)
+}
+
+// PutManyWithNextAppend is PutMany without waiting for the disk: the batch
+// is in the write-ahead log ahead of everything appended after it returns,
+// so it becomes durable, all or nothing, no later than the next Append
+// that returns. It is for data that only matters to the events appended
+// after it (a subject's key before the events sealed under it), and saves
+// a disk sync per call.
+func (k *Side) PutManyWithNextAppend(ctx context.Context, keys, values [][]byte) error {
+	return k.putMany(ctx, keys, values, pebble.NoSync)
+}
+
+func (k *Side) putMany(ctx context.Context, keys, values [][]byte, sync *pebble.WriteOptions) error {
 	if len(keys) != len(values) {
 		return fmt.Errorf("pebblestore: side %c put many: %d keys, %d values", k.prefix, len(keys), len(values))
 	}
-	return k.write(ctx, func(b *pebble.Batch) error {
+	return k.write(ctx, sync, func(b *pebble.Batch) error {
 		for i := range keys {
 			if err := b.Set(k.key(keys[i]), values[i], nil); err != nil {
 				return err
@@ -89,10 +103,10 @@ func (k *Side) PutMany(ctx context.Context, keys, values [][]byte) error {
 
 // Delete removes key, durably. Deleting a missing key is not an error.
 func (k *Side) Delete(ctx context.Context, key []byte) error {
-	return k.write(ctx, func(b *pebble.Batch) error { return b.Delete(k.key(key), nil) })
+	return k.write(ctx, pebble.Sync, func(b *pebble.Batch) error { return b.Delete(k.key(key), nil) })
 }
 
-func (k *Side) write(ctx context.Context, fill func(*pebble.Batch) error) error {
+func (k *Side) write(ctx context.Context, sync *pebble.WriteOptions, fill func(*pebble.Batch) error) error {
 	if err := k.s.acquire(); err != nil {
 		return err
 	}
@@ -105,7 +119,7 @@ func (k *Side) write(ctx context.Context, fill func(*pebble.Batch) error) error 
 	if err := fill(b); err != nil {
 		return fmt.Errorf("pebblestore: side %c write: %w", k.prefix, err)
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(sync); err != nil {
 		return fmt.Errorf("pebblestore: side %c write: %w", k.prefix, err)
 	}
 	return nil
