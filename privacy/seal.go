@@ -4,11 +4,11 @@
 // again (crypto-shredding).
 //
 // A field is sealed with AES-256-GCM under the subject's 32-byte key. The
-// nonce is the first 12 bytes of HMAC-SHA256(key, eventID || field), so
-// sealing the same text of the same event twice gives the same bytes (an
-// idempotent re-send is byte-identical); the associated data is
-// eventID || field, so a sealed field cannot be moved to another event or
-// field unnoticed.
+// nonce is the first 12 bytes of HMAC-SHA256(key, eventID || field || 0 ||
+// text), so sealing the same text of the same event twice gives the same
+// bytes (an idempotent re-send is byte-identical) and different text never
+// shares a nonce; the associated data is eventID || field, so a sealed
+// field cannot be moved to another event or field unnoticed.
 package privacy
 
 import (
@@ -68,8 +68,13 @@ func Seal(key []byte, id ulid.ULID, field, text string) ([]byte, error) {
 		return nil, err
 	}
 	ad := binding(id, field)
+	// A synthetic nonce (as in SIV): it depends on the text too, so the
+	// same event and field sealed with other text (a conflicting re-send,
+	// refused, but sealed before the refusal) never reuses a nonce.
 	mac := hmac.New(sha256.New, key)
 	mac.Write(ad)
+	mac.Write([]byte{0})
+	mac.Write([]byte(text))
 	nonce := mac.Sum(nil)[:NonceSize]
 	return g.Seal(nonce, nonce, []byte(text), ad), nil
 }
