@@ -66,3 +66,17 @@ func TestAppendIDConflictInAChunk(t *testing.T) {
 		t.Fatalf("summary: %s", out)
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ledger")
+	file := filepath.Join(examplesDir, "district.jsonl")
+	if code, out, errOut := runCLI(t, "", "append", file, "--dir", dir, "--quiet"); code != exitOK || !strings.Contains(out, "12 appended") {
+		t.Fatalf("flags after the file: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "show", "registry/units", "--dir", dir, "--format", "nope"); code != exitUsage || !strings.Contains(errOut, "--format") {
+		t.Fatalf("a bad flag after the argument: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "show", "--dir", dir, "--", "--not-a-flag"); code != exitNotFound {
+		t.Fatalf("after --, a dash argument is an argument: exit %d %s", code, errOut)
+	}
+}

@@ -32,16 +32,32 @@ func newFlags(e *env, name, args, doc string) *flag.FlagSet {
 }
 
 // parse parses flags, turning --help into errHelp and other problems into usage errors.
+// Flags may come before or after the arguments ("erase S-1 --reason x");
+// everything after "--" is an argument.
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return errHelp
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return errHelp
+		}
+		if err != nil {
+			return usageErr("%v (see govledger %s --help)", err, fs.Name())
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...) // after "--": all arguments
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	if err != nil {
-		return usageErr("%v (see govledger %s --help)", err, fs.Name())
-	}
-	return nil
+	// Leave the arguments where fs.Arg and fs.NArg find them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // dirFlag adds the common --dir flag.
