@@ -11,7 +11,10 @@ import (
 
 // KeyStore keeps one secret key per subject, outside the event log
 // (privacy.PebbleKeys, privacy.MemKeys). It MUST be safe for concurrent
-// use, and a key MUST be durable when Create returns.
+// use, and a key Create returns MUST be durable no later than the next
+// append to the ledger's store is: an event sealed under a key is never
+// acknowledged without it. (privacy.PebbleKeys writes keys into the
+// store's own write-ahead log, ahead of the events sealed under them.)
 type KeyStore interface {
 	// Get returns the subject's key; ok is false when there is none.
 	Get(ctx context.Context, subject string) (key []byte, ok bool, err error)
