@@ -28,7 +28,9 @@ type PebbleKeys struct {
 }
 
 // NewPebbleKeys returns the key store of s, drawing new keys from r
-// (crypto/rand.Reader when nil; the simulator passes a seeded source).
+// (crypto/rand.Reader when nil; the simulator passes a seeded source). It
+// is for a ledger over the same store s: new keys become durable with that
+// store's next append (see CreateMany).
 func NewPebbleKeys(s *pebblestore.Store, r io.Reader) (*PebbleKeys, error) {
 	side, err := s.Side(pebblestore.SideKeys)
 	if err != nil {
