@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -16,13 +17,20 @@ import (
 func checkKeys(data []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return walkValue(dec, t, "")
+	if err := walkValue(dec, t, ""); err != nil && err != errSyntax {
+		return err
+	}
+	return nil // syntax errors are reported by the decoder proper
 }
+
+// errSyntax stops the walk at malformed JSON; the decoder that runs after
+// the walk reports it with its position.
+var errSyntax = errors.New("syntax")
 
 func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil // syntax errors are reported by the decoder proper
+		return errSyntax
 	}
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -37,7 +45,7 @@ func walkValue(dec *json.Decoder, t reflect.Type, path string) error {
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return nil
+				return errSyntax
 			}
 			key, _ := kt.(string)
 			at := joinPath(path, key)
