@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/ledger"
@@ -30,6 +31,9 @@ func runErase(ctx context.Context, e *env, args []string) error {
 	}
 	if *reason == "" {
 		return usageErr("--reason is required")
+	}
+	if _, err := os.Stat(*dir); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no ledger at %s (pass --dir)", *dir)
 	}
 	l, s, err := openLedger(ctx, *dir, ledger.Config{}, nil)
 	if err != nil {
