@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,16 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestEraseNeedsAnExistingLedger(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nothing-here")
+	code, _, errOut := runCLI(t, "", "erase", "S-1", "--reason", "asked", "--dir", dir)
+	if code != exitError || !strings.Contains(errOut, "no ledger at") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("erase created a ledger directory")
 	}
 }
