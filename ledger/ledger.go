@@ -122,10 +122,12 @@ func (e *RuleError) Error() string {
 	return fmt.Sprintf("ledger: %s on %s (event %s, %s): %s", e.Rule, e.Stream, e.ID, e.Type, e.Detail)
 }
 
-// Unwrap returns the sentinel the error belongs to.
-func (e *RuleError) Unwrap() error {
+// Unwrap returns ErrRule and, when there is one, the error behind the
+// refusal (ErrIDConflict, a store error, an events validation error), so
+// that errors.Is finds both.
+func (e *RuleError) Unwrap() []error {
 	if e.err != nil {
-		return e.err
+		return []error{ErrRule, e.err}
 	}
-	return ErrRule
+	return []error{ErrRule}
 }

@@ -183,6 +183,16 @@ func TestLifecycleRules(t *testing.T) {
 			s.At(open.OccurredAt.Add(25 * time.Hour))
 			return []events.Draft{open, ok}, tp.Ballot("V-2", "no")
 		}},
+		{"ballot on a topic never opened", "unknown-topic", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
+			return nil, s.Topic("T-404").Ballot("V-1", "yes")
+		}},
+		{"topic opened twice", "topic-exists", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
+			tp := s.Topic("T-1")
+			return []events.Draft{tp.Open(time.Hour, false, "V-1")}, tp.Open(time.Hour, false, "V-2")
+		}},
+		{"invalid payload", "invalid", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
+			return nil, s.Case("C-1").ReportedWith(&events.CaseReported{Channel: "carrier-pigeon", Category: "x", Location: events.Location{Grid: eventstest.Grid1}, DeadlinePolicy: "p"})
+		}},
 		{"ballot from an ineligible voter", "not-eligible", func(s *eventstest.Story) ([]events.Draft, events.Draft) {
 			tp := s.Topic("T-1")
 			return []events.Draft{tp.Open(24*time.Hour, false, "V-1")}, tp.Ballot("V-9", "yes")
