@@ -102,10 +102,10 @@ type Report struct {
 // floats (rates in [0,1], durations in hours, rounded to 4 decimals) or
 // null where a figure is undefined (no cases) or suppressed.
 type Column struct {
-	Key   string `json:"key"`             // stable machine name, e.g. "p50_citizen_h"
-	Title string `json:"title"`           // human header, e.g. "p50 citizen clock (h)"
-	Kind  string `json:"kind"`            // "text", "count", "rate", "hours", "number"
-	Note  string `json:"note,omitempty"`  // definition of the figure
+	Key   string `json:"key"`            // stable machine name, e.g. "p50_citizen_h"
+	Title string `json:"title"`          // human header, e.g. "p50 citizen clock (h)"
+	Kind  string `json:"kind"`           // "text", "count", "rate", "hours", "number"
+	Note  string `json:"note,omitempty"` // definition of the figure
 }
 
 // Column kinds.
