@@ -1,0 +1,261 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/govledger/govledger/events"
+)
+
+type readFunc func(ctx context.Context, from uint64, fn func(uint64, *events.Event) error) error
+
+// batch is a run of consecutive events on their way from the source to the
+// projections. Event data is copied into arena: the source's bytes are
+// valid only during its callback.
+type batch struct {
+	pos      []uint64
+	evs      []events.Event
+	payloads []events.Payload
+	arena    []byte
+	err      error
+	done     chan struct{}
+}
+
+const (
+	batchEvents = 512
+	batchBytes  = 256 << 10
+)
+
+func (b *batch) reset() {
+	b.pos = b.pos[:0]
+	clear(b.evs)
+	b.evs = b.evs[:0]
+	clear(b.payloads)
+	b.payloads = b.payloads[:0]
+	b.arena = b.arena[:0]
+	b.err = nil
+	b.done = make(chan struct{})
+}
+
+// DecodeError is a payload of a known type that does not decode: the
+// ledger holds an event its own write side would have refused.
+type DecodeError struct {
+	Position uint64
+	Type     string
+	Err      error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("projections: position %d: %s payload does not decode: %v", e.Position, e.Type, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// feed reads from..to through read and applies every event. Payloads are
+// decoded by a pool of workers, ahead of the projections, in order.
+func (r *Runner) feed(ctx context.Context, from, to uint64, read readFunc) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := r.cfg.Workers
+	decodeQ := make(chan *batch, workers)
+	applyQ := make(chan *batch, 2*workers+2)
+	free := make(chan *batch, 2*workers+4)
+	for range cap(free) {
+		b := &batch{}
+		b.reset()
+		free <- b
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range decodeQ {
+				r.decode(b)
+				close(b.done)
+			}
+		})
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(applyQ)
+		defer close(decodeQ)
+		var cur *batch
+		flush := func() bool {
+			if cur == nil || len(cur.evs) == 0 {
+				return true
+			}
+			select {
+			case decodeQ <- cur:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case applyQ <- cur:
+			case <-ctx.Done():
+				return false
+			}
+			cur = nil
+			return true
+		}
+		err := read(ctx, from, func(pos uint64, e *events.Event) error {
+			if pos > to {
+				return errCutoff
+			}
+			if cur == nil {
+				select {
+				case cur = <-free:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			ev := *e
+			start := len(cur.arena)
+			cur.arena = append(cur.arena, e.Data...)
+			ev.Data = cur.arena[start:len(cur.arena):len(cur.arena)]
+			cur.evs = append(cur.evs, ev)
+			cur.pos = append(cur.pos, pos)
+			if len(cur.evs) >= batchEvents || len(cur.arena) >= batchBytes {
+				if !flush() {
+					return ctx.Err()
+				}
+			}
+			return nil
+		})
+		flush()
+		readErr <- err
+	}()
+	var applyErr error
+	last := r.Position()
+	var idle <-chan time.Time
+	var timer *time.Timer
+	if to == ^uint64(0) { // following: checkpoint on a quiet ledger
+		timer = time.NewTimer(r.cfg.Idle)
+		defer timer.Stop()
+		idle = timer.C
+	}
+loop:
+	for {
+		var b *batch
+		var ok bool
+		select {
+		case b, ok = <-applyQ:
+		case <-idle:
+			if err := r.checkpoint(ctx); err != nil {
+				applyErr = err
+				cancel()
+				break loop
+			}
+			timer.Reset(r.cfg.Idle)
+			continue
+		}
+		if !ok {
+			break
+		}
+		<-b.done
+		if b.err != nil {
+			applyErr = b.err
+			cancel()
+			break
+		}
+		r.apply(b)
+		n := b.pos[len(b.pos)-1]
+		b.reset()
+		free <- b
+		if n-last >= r.cfg.Every {
+			if err := r.checkpoint(ctx); err != nil {
+				applyErr = err
+				cancel()
+				break
+			}
+			last = n
+		}
+		if timer != nil {
+			timer.Reset(r.cfg.Idle)
+		}
+	}
+	for b := range applyQ { // drain after a stop
+		<-b.done
+	}
+	wg.Wait()
+	err := <-readErr
+	if applyErr != nil {
+		return applyErr
+	}
+	if err != nil && !errors.Is(err, errCutoff) {
+		return fmt.Errorf("projections: read: %w", err)
+	}
+	return nil
+}
+
+// decode decodes the payloads some projection reads. Unknown types get a
+// nil payload.
+func (r *Runner) decode(b *batch) {
+	if cap(b.payloads) < len(b.evs) {
+		b.payloads = make([]events.Payload, len(b.evs), batchEvents)
+	}
+	b.payloads = b.payloads[:len(b.evs)]
+	for i := range b.evs {
+		e := &b.evs[i]
+		if r.types != nil && !r.types[e.Type] {
+			continue
+		}
+		if _, known := events.Lookup(e.Type); !known {
+			continue
+		}
+		p, err := r.cfg.Decode(e.Type, e.Schema, e.Data)
+		if err != nil {
+			b.err = &DecodeError{Position: b.pos[i], Type: e.Type, Err: err}
+			return
+		}
+		b.payloads[i] = p
+	}
+}
+
+// apply feeds a decoded batch to every healthy projection that has not
+// seen its positions yet. A panic in Apply stops that projection like an
+// error does.
+func (r *Runner) apply(b *batch) {
+	i, j := 0, 0
+	for !r.applyFrom(b, &i, &j) {
+		j++ // the projection at j panicked on event i: go on with the next one
+	}
+	last := b.pos[len(b.pos)-1]
+	for _, s := range r.slots {
+		if s.err == nil && s.pos < last {
+			s.pos = last
+		}
+	}
+}
+
+func (r *Runner) applyFrom(b *batch, pi, pj *int) (finished bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			s := r.slots[*pj]
+			e := &b.evs[*pi]
+			s.err = &ApplyError{Projection: s.p.Name(), Position: b.pos[*pi], EventID: e.ID.String(), Type: e.Type,
+				Err: fmt.Errorf("panic: %v", v)}
+			s.digest = ""
+			finished = false
+		}
+	}()
+	for ; *pi < len(b.evs); *pi, *pj = *pi+1, 0 {
+		pos, e, pl := b.pos[*pi], &b.evs[*pi], b.payloads[*pi]
+		for ; *pj < len(r.slots); *pj++ {
+			s := r.slots[*pj]
+			if s.err != nil || s.pos >= pos {
+				continue
+			}
+			if s.want == nil || s.want[e.Type] {
+				if err := s.p.Apply(pos, e, pl); err != nil {
+					s.err = &ApplyError{Projection: s.p.Name(), Position: pos, EventID: e.ID.String(), Type: e.Type, Err: err}
+					s.digest = ""
+					continue
+				}
+			}
+			s.pos = pos
+		}
+	}
+	return true
+}
