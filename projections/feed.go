@@ -78,9 +78,13 @@ func (r *Runner) feed(ctx context.Context, from, to uint64, read readFunc) error
 		})
 	}
 	readErr := make(chan error, 1)
+	following := to == ^uint64(0)
 	go func() {
 		defer close(applyQ)
 		defer close(decodeQ)
+		// mu guards cur: when following, a ticker hands a partial batch on
+		// so that live appends reach the projections within a few ms.
+		var mu sync.Mutex
 		var cur *batch
 		flush := func() bool {
 			if cur == nil || len(cur.evs) == 0 {
@@ -99,9 +103,37 @@ func (r *Runner) feed(ctx context.Context, from, to uint64, read readFunc) error
 			cur = nil
 			return true
 		}
+		if following {
+			stop := make(chan struct{})
+			var ticking sync.WaitGroup
+			defer ticking.Wait() // before the queues close
+			defer close(stop)
+			ticking.Add(1)
+			go func() {
+				defer ticking.Done()
+				t := time.NewTicker(5 * time.Millisecond)
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						mu.Lock()
+						flush()
+						mu.Unlock()
+					}
+				}
+			}()
+		}
 		err := read(ctx, from, func(pos uint64, e *events.Event) error {
 			if pos > to {
 				return errCutoff
+			}
+			if following {
+				mu.Lock()
+				defer mu.Unlock()
 			}
 			if cur == nil {
 				select {
@@ -123,14 +155,17 @@ func (r *Runner) feed(ctx context.Context, from, to uint64, read readFunc) error
 			}
 			return nil
 		})
+		mu.Lock()
 		flush()
+		cur = nil
+		mu.Unlock()
 		readErr <- err
 	}()
 	var applyErr error
 	last := r.Position()
 	var idle <-chan time.Time
 	var timer *time.Timer
-	if to == ^uint64(0) { // following: checkpoint on a quiet ledger
+	if following { // checkpoint on a quiet ledger
 		timer = time.NewTimer(r.cfg.Idle)
 		defer timer.Stop()
 		idle = timer.C

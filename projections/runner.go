@@ -93,7 +93,7 @@ type Runner struct {
 	cfg    RunnerConfig
 	slots  []*slot
 	loaded bool
-	cutoff uint64 // the first run's cutoff, for load
+	cutoff uint64          // the first run's cutoff, for load
 	types  map[string]bool // union of the filters; nil: every type
 }
 
