@@ -12,10 +12,12 @@ import (
 
 // A checkpoint is kept under "projection/<base>" as
 //
-//	"GLCP" 0x01 | uvarint len(name) | name | uvarint position | sha256(state) | state
+//	"GLCP" 0x01 | uvarint len(name) | name | uvarint len(config) | config |
+//	uvarint position | sha256(state) | state
 //
-// name carries the version: a checkpoint of another version is not
-// resumed, the projection is rebuilt from position 0.
+// name carries the version and config the configuration fingerprint: a
+// checkpoint of another version or configuration is not resumed, the
+// projection is rebuilt from position 0.
 var checkpointMagic = []byte("GLCP\x01")
 
 func checkpointKey(base string) []byte { return []byte("projection/" + base) }
@@ -23,17 +25,20 @@ func checkpointKey(base string) []byte { return []byte("projection/" + base) }
 // Checkpoint is a decoded checkpoint record.
 type Checkpoint struct {
 	Name     string // with version
+	Config   string // configuration fingerprint ("" if not Configured)
 	Position uint64
 	Digest   string // hex SHA-256 of State
 	State    []byte
 }
 
 // EncodeCheckpoint returns the stored form of a checkpoint.
-func EncodeCheckpoint(name string, position uint64, state []byte) []byte {
-	b := make([]byte, 0, len(checkpointMagic)+len(name)+2*binary.MaxVarintLen64+32+len(state))
+func EncodeCheckpoint(name, config string, position uint64, state []byte) []byte {
+	b := make([]byte, 0, len(checkpointMagic)+len(name)+len(config)+3*binary.MaxVarintLen64+32+len(state))
 	b = append(b, checkpointMagic...)
 	b = binary.AppendUvarint(b, uint64(len(name)))
 	b = append(b, name...)
+	b = binary.AppendUvarint(b, uint64(len(config)))
+	b = append(b, config...)
 	b = binary.AppendUvarint(b, position)
 	sum := sha256.Sum256(state)
 	b = append(b, sum[:]...)
@@ -52,6 +57,12 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 	}
 	name := string(b[k : k+int(n)])
 	b = b[k+int(n):]
+	n, k = binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return Checkpoint{}, fmt.Errorf("%w: bad config length", ErrCheckpoint)
+	}
+	config := string(b[k : k+int(n)])
+	b = b[k+int(n):]
 	pos, k := binary.Uvarint(b)
 	if k <= 0 || len(b)-k < 32 {
 		return Checkpoint{}, fmt.Errorf("%w: bad position or digest", ErrCheckpoint)
@@ -63,7 +74,7 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 	if sha256.Sum256(state) != sum {
 		return Checkpoint{}, fmt.Errorf("%w: state does not match its digest", ErrCheckpoint)
 	}
-	return Checkpoint{Name: name, Position: pos, Digest: hex.EncodeToString(sum[:]), State: state}, nil
+	return Checkpoint{Name: name, Config: config, Position: pos, Digest: hex.EncodeToString(sum[:]), State: state}, nil
 }
 
 // load resumes every Stateful projection from its checkpoint, once per
@@ -97,6 +108,10 @@ func (r *Runner) load(ctx context.Context) error {
 		}
 		if cp.Name != s.p.Name() {
 			s.rebuilt = "version changed from " + cp.Name
+			continue
+		}
+		if cp.Config != s.config {
+			s.rebuilt = "configuration changed"
 			continue
 		}
 		if r.cutoff != 0 && cp.Position > r.cutoff {
@@ -134,7 +149,7 @@ func (r *Runner) checkpoint(ctx context.Context) error {
 				errs[i] = fmt.Errorf("projections: %s: marshal state: %w", s.p.Name(), err)
 				return
 			}
-			recs[i] = EncodeCheckpoint(s.p.Name(), s.pos, state)
+			recs[i] = EncodeCheckpoint(s.p.Name(), s.config, s.pos, state)
 		})
 	}
 	wg.Wait()

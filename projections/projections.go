@@ -27,6 +27,9 @@
 //     projection sees every event.
 //   - Reporter: it answers a Query with a Report (table, charts, notes).
 //     Without it `govledger report` refuses the name.
+//   - Configured: its figures depend on a configuration (zone, deadline
+//     policies, weights); a checkpoint made under another configuration
+//     is not resumed. Without it the configuration is assumed fixed.
 //
 // A projection is used by one goroutine at a time; the runner never calls
 // two methods of the same projection concurrently.
@@ -71,6 +74,14 @@ type Filter interface {
 // an identical report.
 type Reporter interface {
 	Report(q Query) (*Report, error)
+}
+
+// Configured is the optional capability to name the configuration a
+// projection's state was built under. ConfigFingerprint MUST return the
+// same string for the same configuration (e.g. a hash of its canonical
+// JSON); the runner rebuilds from position 0 when it changes.
+type Configured interface {
+	ConfigFingerprint() string
 }
 
 // SplitName splits "timeliness/v1" into "timeliness" and 1. A name is a

@@ -79,6 +79,7 @@ type slot struct {
 	version  int
 	want     map[string]bool
 	stateful Stateful
+	config   string
 	pos      uint64 // last position applied
 	saved    uint64 // last checkpointed position
 	digest   string // digest at saved, or at pos once computed
@@ -119,6 +120,9 @@ func NewRunner(cfg RunnerConfig, reg *Registry) (*Runner, error) {
 		base, v, _ := SplitName(p.Name())
 		s := &slot{p: p, base: base, version: v, want: reg.filter[i]}
 		s.stateful, _ = p.(Stateful)
+		if c, ok := p.(Configured); ok {
+			s.config = c.ConfigFingerprint()
+		}
 		r.slots = append(r.slots, s)
 		if s.want == nil {
 			r.types = nil

@@ -414,3 +414,33 @@ func TestRunnerFollowsLiveAppends(t *testing.T) {
 		t.Errorf("followed %d reports, want 20", c.state[events.TypeCaseReported])
 	}
 }
+
+type configured struct {
+	*counter
+	fp string
+}
+
+func (c configured) ConfigFingerprint() string { return c.fp }
+
+func TestRunnerRebuildsWhenConfigurationChanges(t *testing.T) {
+	evs := story(t, 5)
+	cps := &projections.MemCheckpoints{}
+	run := func(p configured) *projections.Runner {
+		r, _ := projections.NewRunner(projections.RunnerConfig{Source: newSource(evs), Checkpoints: cps}, registry(t, p))
+		if err := r.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	run(configured{newCounter("c/v1"), "zone=Asia/Shanghai"})
+	same := configured{newCounter("c/v1"), "zone=Asia/Shanghai"}
+	run(same)
+	if same.applied != 0 {
+		t.Errorf("same configuration: applied %d, want a resume with nothing to do", same.applied)
+	}
+	other := configured{newCounter("c/v1"), "zone=UTC"}
+	r := run(other)
+	if other.applied != len(evs) || r.Status()[0].Rebuilt != "configuration changed" {
+		t.Errorf("changed configuration: applied %d, rebuilt %q", other.applied, r.Status()[0].Rebuilt)
+	}
+}
