@@ -12,6 +12,9 @@
 //	show        print one case's or stream's timeline
 //	stat        counts and head of a ledger
 //	erase       crypto-shred a citizen's personal data
+//	report      replay into a projection and print its report
+//	projections registered projections with version, position and digest
+//	trace       the case trace: who held a case, for how long, and why
 //
 // Exit codes:
 //
@@ -76,12 +79,14 @@ func usageErr(format string, args ...any) error {
 // commands lists every subcommand: the wiring of the program in one place.
 func commands() map[string]command {
 	return map[string]command{
-		"quickstart": {"create a ledger and simulate one month of a district", runQuickstart},
-		"append":     {"append events from JSON Lines (a file or -)", runAppend},
-		"verify":     {"check every event's hash and every stream's chain", runVerify},
-		"show":       {"print one case's or stream's timeline", runShow},
-		"stat":       {"counts and head of a ledger", runStat},
-		"erase":      {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},
+		"quickstart":  {"create a ledger and simulate one month of a district", runQuickstart},
+		"append":      {"append events from JSON Lines (a file or -)", runAppend},
+		"verify":      {"check every event's hash and every stream's chain", runVerify},
+		"show":        {"print one case's or stream's timeline", runShow},
+		"stat":        {"counts and head of a ledger", runStat},
+		"erase":       {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},
+		"report":      {"replay into a projection and print its report (table, json, csv, html)", runReport},
+		"projections": {"registered projections with version, position and state digest", runProjections},
 	}
 }
 

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govledger/govledger/internal/rawpebble"
+	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/replay"
+	"github.com/govledger/govledger/sim"
+	"github.com/govledger/govledger/store/pebblestore"
+)
+
+// benchLedger returns the directory of a simulated ledger of about n
+// events, building it on first use. Ledgers are kept under
+// $GOVLEDGER_BENCH_DIR (default: the system temp dir) so that repeated
+// runs measure replay, not the simulation.
+func benchLedger(b *testing.B, n int) string {
+	b.Helper()
+	root := os.Getenv("GOVLEDGER_BENCH_DIR")
+	if root == "" {
+		root = os.TempDir()
+	}
+	dir := filepath.Join(root, fmt.Sprintf("govledger-bench-%d", n))
+	done := filepath.Join(dir, "BENCH-COMPLETE")
+	if _, err := os.Stat(done); err == nil {
+		return dir
+	}
+	_ = os.RemoveAll(dir)
+	ctx := context.Background()
+	clock := sim.NewClock(time.Time{})
+	l, s, err := openLedger(ctx, dir, ledger.Config{Clock: clock.Now}, sim.KeySource(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// About 6.6 events per case, plus topics and the registry.
+	cases := n * 10 / 66
+	start := time.Now()
+	sum, err := sim.Run(ctx, l, clock, sim.Config{Seed: 1, Cases: cases, Days: max(30, cases/2000)}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built %s: %d events, %d cases in %s", dir, sum.Events, sum.Cases, time.Since(start).Round(time.Second))
+	if err := os.WriteFile(done, []byte(strconv.FormatInt(sum.Events, 10)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+func benchSizes() []int {
+	sizes := []int{1_000_000}
+	if v := os.Getenv("GOVLEDGER_BENCH_EVENTS"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err == nil && n > 0 {
+				sizes = append(sizes, n)
+			}
+		}
+	}
+	return sizes
+}
+
+// BenchmarkReplay replays simulated ledgers through timeliness alone and
+// through every built-in, printing the raw Pebble scan rate of the same
+// ledger beside each figure. Sizes: GOVLEDGER_BENCH_EVENTS (default
+// 1000000; e.g. "1000000,10000000").
+//
+//	go test -run x -bench Replay -benchtime 3x ./cmd/govledger/
+func BenchmarkReplay(b *testing.B) {
+	for _, n := range benchSizes() {
+		dir := benchLedger(b, n)
+		raw := rawScan(b, dir)
+		for _, which := range []string{"timeliness", "all"} {
+			b.Run(fmt.Sprintf("%s/events=%d", which, n), func(b *testing.B) {
+				s, err := pebblestore.Open(dir, pebblestore.Config{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				var events uint64
+				var status []projections.Status
+				b.ResetTimer()
+				for range b.N {
+					reg, err := benchRegistry(which)
+					if err != nil {
+						b.Fatal(err)
+					}
+					r, err := projections.NewRunner(projections.RunnerConfig{Source: replay.Events(s)}, reg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := r.Run(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+					status = r.Status()
+					events += status[0].Position
+				}
+				b.StopTimer()
+				rate := float64(events) / b.Elapsed().Seconds()
+				b.ReportMetric(rate, "events/s")
+				b.ReportMetric(raw, "raw-scan-events/s")
+				b.ReportMetric(rate/raw, "ratio")
+				b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MiB")
+			})
+		}
+	}
+}
+
+func benchRegistry(which string) (*projections.Registry, error) {
+	all, err := builtins(builtinOptions{k: 5})
+	if err != nil || which == "all" {
+		return all, err
+	}
+	p, err := all.Get(which)
+	if err != nil {
+		return nil, err
+	}
+	one := projections.NewRegistry()
+	return one, one.Register(p)
+}
+
+// rawScan is the raw ceiling: one forward scan of the same ledger's log
+// keyspace with a bare Pebble iterator, in events/s (best of three).
+func rawScan(b *testing.B, dir string) float64 {
+	db, err := rawpebble.Open(dir, rawpebble.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	best := 0.0
+	for range 3 {
+		r, err := db.Scan(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		best = max(best, r.EventsPerSecond())
+	}
+	return best
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes, 0 where
+// /proc is missing.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

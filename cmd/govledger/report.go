@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/replay"
+	"github.com/govledger/govledger/store"
+	"github.com/govledger/govledger/store/pebblestore"
+)
+
+const reportDoc = `
+Replays the ledger into one projection (or "all" of them), resuming from
+its checkpoint, and prints its report.
+
+  --by      group by unit, category, channel, street, community or grid
+            (each projection names the groupings it offers)
+  --period  split each group by day, week or month (in the policy's zone)
+  --from, --to
+            keep cases reported in [from, to): RFC 3339
+            (2026-11-01T00:00:00+08:00) or a date (2026-11-01, midnight in
+            the policy's zone)
+  --format  table (default), json (documented in docs/report-json.md and
+            stable: reviewers script against it), csv (the table, with the
+            columns' keys as the header) or html (one self-contained file
+            with charts; best with --out)
+
+The report names the projection and version, the ledger position it
+stands at and the state digest: the same ledger and query give a
+byte-identical JSON report.`
+
+// multiReporter is a projection that answers with several reports (the
+// process mining views).
+type multiReporter interface {
+	Reports(q projections.Query) ([]*projections.Report, error)
+}
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "<projection>|all", reportDoc)
+	dir := dirFlag(fs)
+	opt := optionFlags(fs)
+	by := fs.String("by", "", "group by: unit, category, channel, street, community, grid")
+	period := fs.String("period", "", "split by: day, week, month")
+	from := fs.String("from", "", "keep cases reported at or after this time")
+	to := fs.String("to", "", "keep cases reported before this time")
+	format := fs.String("format", "table", "table, json, csv or html")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("report takes one projection name (or all); see govledger projections")
+	}
+	switch *format {
+	case "table", "json", "csv", "html":
+	default:
+		return usageErr("--format %q: want table, json, csv or html", *format)
+	}
+	reg, err := builtins(*opt)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	loc := opt.zone()
+	q := projections.Query{By: *by, Period: *period}
+	if q.From, err = parseWhen("--from", *from, loc); err != nil {
+		return err
+	}
+	if q.To, err = parseWhen("--to", *to, loc); err != nil {
+		return err
+	}
+	if err := q.Check(projections.Dimensions...); err != nil {
+		return withCode(exitUsage, err)
+	}
+	name := fs.Arg(0)
+	var chosen []projections.Projection
+	if name == "all" {
+		for _, p := range reg.All() {
+			if _, ok := p.(projections.Reporter); ok {
+				chosen = append(chosen, p)
+			}
+		}
+	} else {
+		p, err := reg.Get(name)
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+		if _, ok := p.(projections.Reporter); !ok {
+			return withCode(exitUsage, fmt.Errorf("%w: %s", projections.ErrNoReport, p.Name()))
+		}
+		chosen = append(chosen, p)
+	}
+	if name == "all" && *format != "html" && *format != "json" {
+		return usageErr("report all prints several tables: use --format html or json")
+	}
+
+	s, err := openStore(*dir)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	runner, err := catchUp(ctx, s, chosen...)
+	if err != nil {
+		return err
+	}
+	status := map[string]projections.Status{}
+	for _, st := range runner.Status() {
+		status[st.Name] = st
+	}
+	var reports []*projections.Report
+	for _, p := range chosen {
+		rs, err := reportsOf(p, q)
+		if err != nil {
+			if errors.Is(err, projections.ErrQuery) {
+				if name == "all" {
+					continue // this projection does not offer the grouping
+				}
+				return withCode(exitUsage, err)
+			}
+			return err
+		}
+		for _, r := range rs {
+			st := status[p.Name()]
+			r.Projection, r.Position, r.Digest = p.Name(), st.Position, st.Digest
+		}
+		reports = append(reports, rs...)
+	}
+
+	w := e.stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := render(w, *format, reports); err != nil {
+		return err
+	}
+	if *out != "" {
+		fmt.Fprintf(e.stderr, "wrote %s\n", *out)
+	}
+	return nil
+}
+
+func reportsOf(p projections.Projection, q projections.Query) ([]*projections.Report, error) {
+	if m, ok := p.(multiReporter); ok {
+		return m.Reports(q)
+	}
+	r, err := p.(projections.Reporter).Report(q)
+	if err != nil {
+		return nil, err
+	}
+	return []*projections.Report{r}, nil
+}
+
+func render(w io.Writer, format string, reports []*projections.Report) error {
+	switch format {
+	case "json":
+		if len(reports) == 1 {
+			return writeJSON(w, reports[0])
+		}
+		return writeJSON(w, reports)
+	case "csv":
+		for i, r := range reports {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			if err := writeCSV(w, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "html":
+		return writeHTML(w, reports)
+	default:
+		for i, r := range reports {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			if err := writeTable(w, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// catchUp runs the projections over s from their checkpoints to the head
+// and checkpoints them. A projection that stops on an error is reported
+// as an error naming the position.
+func catchUp(ctx context.Context, s store.Store, ps ...projections.Projection) (*projections.Runner, error) {
+	reg := projections.NewRegistry()
+	for _, p := range ps {
+		if err := reg.Register(p); err != nil {
+			return nil, err
+		}
+	}
+	cfg := projections.RunnerConfig{Source: replay.Events(s)}
+	if ps, ok := s.(*pebblestore.Store); ok {
+		side, err := ps.Side(pebblestore.SideCheckpoints)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Checkpoints = side
+	}
+	r, err := projections.NewRunner(cfg, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Run(ctx); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// parseWhen parses --from/--to: RFC 3339, or a date or date and minute in loc.
+func parseWhen(flag, v string, loc *time.Location) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErr("%s %q: want RFC 3339 (2026-11-01T00:00:00+08:00) or a date (2026-11-01)", flag, v)
+}
