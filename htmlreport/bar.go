@@ -74,7 +74,8 @@ func vertical(c projections.Chart, t table, hist bool) string {
 	if hist {
 		gap = math.Min(2, band*0.1)
 	}
-	barW := (band - gap) / float64(len(t.names))
+	barW := math.Min((band-gap)/float64(len(t.names)), 72)
+	gap = band - barW*float64(len(t.names)) // a few wide bars stay slim, centred
 	zero := ys.at(0)
 	s.raw(`<g class="bars">`)
 	for j := range t.cats {

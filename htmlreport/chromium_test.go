@@ -109,6 +109,7 @@ func TestChromiumRendersCharts(t *testing.T) {
 		"weekly":        {"line", 3 + 25, []string{palette[0], palette[1], palette[2]}},
 		"citizen-clock": {"boxplot", 9 * 6, []string{palette[0], palette[5]}},
 		"hops":          {"histogram", 10, []string{palette[0]}},
+		"channels":      {"bar", 5, []string{palette[0]}},
 		"returns":       {"bar", 10, []string{palette[0], palette[1]}},
 		"handovers":     {"network", maxEdges*2 + 2, []string{oneWay, twoWays}},
 		"turnout":       {"bar", 0, nil},

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/govledger/govledger/projections"
 )
@@ -115,8 +114,12 @@ func decimals(rows [][]any, j int) int {
 	return dec
 }
 
-// fixed formats x with dec decimals and grouped thousands, never "-0".
+// fixed formats x with dec decimals, rounding halves away from zero (as a
+// reader rounds: 30.25 h is 30.3 h), with grouped thousands, never "-0".
 func fixed(x float64, dec int) string {
+	if p := math.Pow(10, float64(dec)); math.Abs(x*p) < 1<<52 {
+		x = math.Round(x*p) / p
+	}
 	s := strconv.FormatFloat(x, 'f', dec, 64)
 	if strings.TrimLeft(s, "-0.") == "" {
 		s = strings.TrimPrefix(s, "-")
@@ -233,9 +236,6 @@ func truncate(s string, max, fs float64) string {
 	}
 	return s
 }
-
-// runeLen is the number of characters in s.
-func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
 // queryText describes a report's query for a reader ("by unit · per week ·
 // reported 2026-11-01 to 2026-12-01").

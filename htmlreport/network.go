@@ -140,10 +140,10 @@ func drawNetwork(c projections.Chart) drawn {
 			// A loop inside the circle, towards the centre.
 			in := centre.sub(p1).unit()
 			side := in.perp()
-			start = p1.add(in.add(side.mul(0.6)).unit().mul(rad[e.From]))
-			tip = p1.add(in.sub(side.mul(0.6)).unit().mul(rad[e.From] + 1))
-			ctl1 = start.add(in.add(side.mul(0.8)).mul(44))
-			ctl2 = tip.add(in.sub(side.mul(0.8)).mul(44))
+			start = p1.add(in.add(side.mul(0.5)).unit().mul(rad[e.From]))
+			tip = p1.add(in.sub(side.mul(0.5)).unit().mul(rad[e.From] + 1))
+			ctl1 = start.add(in.add(side.mul(0.9)).mul(60))
+			ctl2 = tip.add(in.sub(side.mul(0.9)).mul(60))
 		} else {
 			chord := p2.sub(p1)
 			bend := p1.add(chord.mul(0.5)).add(chord.perp().mul(0.18))

@@ -89,6 +89,10 @@ func sampleDocument() Document {
 		returns.Points = append(returns.Points, projections.Point{X: u, Y: float64(30 + 17*i)})
 		transfers.Points = append(transfers.Points, projections.Point{X: u, Y: float64(55 - 8*i)})
 	}
+	channels := projections.Series{Name: "cases"}
+	for i, ch := range []string{"hotline", "app", "patrol", "superior", "enterprise"} {
+		channels.Points = append(channels.Points, projections.Point{X: ch, Y: float64(5200 / (i + 1))})
+	}
 	var edges []projections.Edge
 	for i, a := range sampleUnits {
 		for j, b := range sampleUnits {
@@ -99,7 +103,8 @@ func sampleDocument() Document {
 		}
 	}
 	edges = append(edges, projections.Edge{From: "dept-water", To: "dept-housing", Weight: 140},
-		projections.Edge{From: "dept-housing", To: "dept-water", Weight: 95})
+		projections.Edge{From: "dept-housing", To: "dept-water", Weight: 95},
+		projections.Edge{From: "st-02", To: "st-02", Weight: 60})
 	routing := &projections.Report{
 		Projection: "routing/v1", Position: 405143, Title: "Routing and buck-passing",
 		Query: projections.Query{By: projections.ByUnit, Period: projections.PeriodWeek},
@@ -116,6 +121,7 @@ func sampleDocument() Document {
 		},
 		Charts: []projections.Chart{
 			{Kind: "histogram", ID: "hops", Title: "Cases by number of dispatches", XLabel: "dispatches per case", YLabel: "cases", Series: []projections.Series{hops}},
+			{Kind: "bar", ID: "channels", Title: "Cases by channel", XLabel: "channel", YLabel: "cases", Series: []projections.Series{channels}},
 			{Kind: "bar", ID: "returns", Title: "Returns and transfers", YLabel: "count", Series: []projections.Series{returns, transfers}},
 			{Kind: "network", ID: "handovers", Title: "Handovers between units", Nodes: sampleUnits, Edges: edges},
 		},
