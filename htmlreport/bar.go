@@ -77,6 +77,14 @@ func vertical(c projections.Chart, t table, hist bool) string {
 	barW := math.Min((band-gap)/float64(len(t.names)), 72)
 	gap = band - barW*float64(len(t.names)) // a few wide bars stay slim, centred
 	zero := ys.at(0)
+	// Value labels on every bar or on none: a few labelled bars among
+	// many unlabelled ones would look like a selection.
+	labelled := true
+	for i := range t.names {
+		for j := range t.cats {
+			labelled = labelled && (!t.has[i][j] || textWidth(short(t.vals[i][j]), smallFs) <= barW+4)
+		}
+	}
 	s.raw(`<g class="bars">`)
 	for j := range t.cats {
 		for i := range t.names {
@@ -87,13 +95,12 @@ func vertical(c projections.Chart, t table, hist bool) string {
 			x := left + float64(j)*band + gap/2 + float64(i)*barW
 			y := ys.at(v)
 			s.rect(x, zero, barW, y-zero, "mark", colour(i), tip(t.names[i], t.cats[j], v))
-			lbl := short(v)
-			if textWidth(lbl, smallFs) <= barW+4 {
+			if labelled {
 				ly := y - 4
 				if v < 0 {
 					ly = y + smallFs + 2
 				}
-				s.text(x+barW/2, ly, "middle", `class="value"`, lbl)
+				s.text(x+barW/2, ly, "middle", `class="value"`, short(v))
 			}
 		}
 	}

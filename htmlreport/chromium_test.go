@@ -84,6 +84,9 @@ func TestChromiumRendersCharts(t *testing.T) {
 	dir := t.TempDir()
 	if *keep != "" {
 		dir = *keep
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var buf bytes.Buffer
 	if err := Write(&buf, sampleDocument()); err != nil {

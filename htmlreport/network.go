@@ -15,6 +15,10 @@ var (
 	twoWays = palette[3]
 )
 
+// maxLevelLabels is the most nodes whose labels are written level; more
+// are written along the radii.
+const maxLevelLabels = 12
+
 // pt is a point in SVG user units.
 type pt struct{ x, y float64 }
 
@@ -95,10 +99,20 @@ func drawNetwork(c projections.Chart) drawn {
 	for _, n := range nodes {
 		widest = math.Max(widest, textWidth(n, fontSize))
 	}
+	// Few nodes: an ellipse, a little taller than wide, labels level at
+	// its sides. Many: a circle with the labels along its radii, so that
+	// each label has a slot of its own.
+	radial := len(nodes) > maxLevelLabels
 	labelW := math.Min(widest, 170)
+	if radial {
+		labelW = math.Min(widest, 150)
+	}
 	rx := chartW/2 - labelW - 28
 	ry := math.Min(rx*1.15, 280)
 	h := 2*ry + 80
+	if radial {
+		ry, h = rx, 2*(rx+labelW+28)
+	}
 	centre := pt{chartW / 2, h / 2}
 	maxW, maxNode := edges[0].Weight, 0.0
 	for _, w := range weight {
@@ -169,6 +183,15 @@ func drawNetwork(c projections.Chart) drawn {
 		s.raw(`<circle class="mark node" cx="`, num(p.x), `" cy="`, num(p.y), `" r="`, num(rad[n]), `"><title>`,
 			esc(n+": "+short(weight[n])+" (in and out, links shown)"), `</title></circle>`)
 		lp := p.add(pt{math.Cos(a), math.Sin(a)}.mul(rad[n] + 7))
+		if radial {
+			deg, anchor := a*180/math.Pi, "start"
+			if math.Cos(a) < -1e-9 {
+				deg, anchor = deg+180, "end"
+			}
+			s.label(lp.x, lp.y+4, labelW, fontSize, anchor,
+				`class="node-label" transform="rotate(`+num(deg)+` `+num(lp.x)+` `+num(lp.y)+`)"`, n)
+			continue
+		}
 		anchor := "middle"
 		switch {
 		case math.Cos(a) > 0.2:
