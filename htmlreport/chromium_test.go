@@ -173,8 +173,11 @@ func TestChromiumRendersCharts(t *testing.T) {
 			}
 		}
 	}
-	if t.Failed() || *keep != "" {
+	switch {
+	case *keep != "":
 		t.Logf("page and screenshot in %s", dir)
+	case t.Failed():
+		t.Log("rerun with -keep DIR to look at the page and the screenshot")
 	}
 }
 
