@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -22,6 +23,7 @@ type batch struct {
 	arena    []byte
 	err      error
 	done     chan struct{}
+	pending  atomic.Int32 // projections still applying it
 }
 
 const (
@@ -170,6 +172,8 @@ func (r *Runner) feed(ctx context.Context, from, to uint64, read readFunc) error
 		defer timer.Stop()
 		idle = timer.C
 	}
+	fan := r.fanOut(free)
+	defer fan.stop()
 loop:
 	for {
 		var b *batch
@@ -177,6 +181,7 @@ loop:
 		select {
 		case b, ok = <-applyQ:
 		case <-idle:
+			fan.barrier()
 			if err := r.checkpoint(ctx); err != nil {
 				applyErr = err
 				cancel()
@@ -194,11 +199,10 @@ loop:
 			cancel()
 			break
 		}
-		r.apply(b)
 		n := b.pos[len(b.pos)-1]
-		b.reset()
-		free <- b
+		fan.send(b)
 		if n-last >= r.cfg.Every {
+			fan.barrier()
 			if err := r.checkpoint(ctx); err != nil {
 				applyErr = err
 				cancel()
@@ -210,6 +214,7 @@ loop:
 			timer.Reset(r.cfg.Idle)
 		}
 	}
+	fan.barrier()
 	for b := range applyQ { // drain after a stop
 		<-b.done
 	}
@@ -222,6 +227,104 @@ loop:
 		return fmt.Errorf("projections: read: %w", err)
 	}
 	return nil
+}
+
+// fan hands every decoded batch to one goroutine per projection, so that
+// projections fold in parallel; each projection still sees every event in
+// order, from one goroutine. A batch goes back to the free list when the
+// last projection is done with it.
+type fan struct {
+	in   []chan *batch
+	acks chan struct{}
+	wg   sync.WaitGroup
+	free chan<- *batch
+}
+
+// barrierBatch asks every projection goroutine to acknowledge: once all
+// have, every batch sent before it has been applied.
+var barrierBatch = &batch{}
+
+func (r *Runner) fanOut(free chan<- *batch) *fan {
+	f := &fan{acks: make(chan struct{}, len(r.slots)), free: free}
+	for _, s := range r.slots {
+		in := make(chan *batch, 4)
+		f.in = append(f.in, in)
+		f.wg.Go(func() {
+			for b := range in {
+				if b == barrierBatch {
+					f.acks <- struct{}{}
+					continue
+				}
+				if s.err == nil {
+					r.applySlot(s, b)
+				}
+				if b.pending.Add(-1) == 0 {
+					b.reset()
+					f.free <- b
+				}
+			}
+		})
+	}
+	return f
+}
+
+func (f *fan) send(b *batch) {
+	if len(f.in) == 0 {
+		b.reset()
+		f.free <- b
+		return
+	}
+	b.pending.Store(int32(len(f.in)))
+	for _, in := range f.in {
+		in <- b
+	}
+}
+
+func (f *fan) barrier() {
+	for _, in := range f.in {
+		in <- barrierBatch
+	}
+	for range f.in {
+		<-f.acks
+	}
+}
+
+func (f *fan) stop() {
+	for _, in := range f.in {
+		close(in)
+	}
+	f.wg.Wait()
+}
+
+// applySlot feeds a decoded batch to one projection, skipping positions it
+// has seen (it may have resumed from a later checkpoint than others) and
+// types outside its filter. An error or a panic in Apply stops the
+// projection at that position.
+func (r *Runner) applySlot(s *slot, b *batch) {
+	i := 0
+	defer func() {
+		if v := recover(); v != nil {
+			e := &b.evs[i]
+			s.err = &ApplyError{Projection: s.p.Name(), Position: b.pos[i], EventID: e.ID.String(), Type: e.Type,
+				Err: fmt.Errorf("panic: %v", v)}
+			s.digest = ""
+		}
+	}()
+	for ; i < len(b.evs); i++ {
+		pos := b.pos[i]
+		if s.pos >= pos {
+			continue
+		}
+		e := &b.evs[i]
+		if s.want == nil || s.want[e.Type] {
+			if err := s.p.Apply(pos, e, b.payloads[i]); err != nil {
+				s.err = &ApplyError{Projection: s.p.Name(), Position: pos, EventID: e.ID.String(), Type: e.Type, Err: err}
+				s.digest = ""
+				return
+			}
+		}
+		s.pos = pos
+	}
 }
 
 // decode decodes the payloads some projection reads. Unknown types get a
@@ -246,51 +349,4 @@ func (r *Runner) decode(b *batch) {
 		}
 		b.payloads[i] = p
 	}
-}
-
-// apply feeds a decoded batch to every healthy projection that has not
-// seen its positions yet. A panic in Apply stops that projection like an
-// error does.
-func (r *Runner) apply(b *batch) {
-	i, j := 0, 0
-	for !r.applyFrom(b, &i, &j) {
-		j++ // the projection at j panicked on event i: go on with the next one
-	}
-	last := b.pos[len(b.pos)-1]
-	for _, s := range r.slots {
-		if s.err == nil && s.pos < last {
-			s.pos = last
-		}
-	}
-}
-
-func (r *Runner) applyFrom(b *batch, pi, pj *int) (finished bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			s := r.slots[*pj]
-			e := &b.evs[*pi]
-			s.err = &ApplyError{Projection: s.p.Name(), Position: b.pos[*pi], EventID: e.ID.String(), Type: e.Type,
-				Err: fmt.Errorf("panic: %v", v)}
-			s.digest = ""
-			finished = false
-		}
-	}()
-	for ; *pi < len(b.evs); *pi, *pj = *pi+1, 0 {
-		pos, e, pl := b.pos[*pi], &b.evs[*pi], b.payloads[*pi]
-		for ; *pj < len(r.slots); *pj++ {
-			s := r.slots[*pj]
-			if s.err != nil || s.pos >= pos {
-				continue
-			}
-			if s.want == nil || s.want[e.Type] {
-				if err := s.p.Apply(pos, e, pl); err != nil {
-					s.err = &ApplyError{Projection: s.p.Name(), Position: pos, EventID: e.ID.String(), Type: e.Type, Err: err}
-					s.digest = ""
-					continue
-				}
-			}
-			s.pos = pos
-		}
-	}
-	return true
 }
