@@ -165,7 +165,7 @@ func (p *Projection) get(stream string) *topic {
 	}
 	t := p.topics[id]
 	if t == nil {
-		t = &topic{id: id}
+		t = &topic{id: strings.Clone(id)} // e.Stream may alias store memory
 		p.topics[id] = t
 	}
 	return t
