@@ -193,7 +193,9 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 func (t *topic) open(at int64, pl *events.TopicOpened) {
 	t.opened, t.openedAt = true, at
 	t.community, t.question, t.secret = pl.Community, pl.Question, pl.Secret
-	t.options = slices.Clone(pl.Options)
+	// A choice is kept in one byte: options beyond maxOptions (the
+	// write side allows 32) are treated as not on the ballot.
+	t.options = slices.Clone(pl.Options[:min(len(pl.Options), maxOptions)])
 	t.opensAt, t.closesAt = pl.OpensAt.UnixNano(), pl.ClosesAt.UnixNano()
 	el := slices.Clone(pl.Eligible)
 	slices.Sort(el)
