@@ -451,8 +451,8 @@ func TestCorruptStateRefused(t *testing.T) {
 		}
 	})
 	t.Run("count-does-not-add-up", func(t *testing.T) {
-		// T-3 (open voting, secret) is last: its "counted" is followed by
-		// six refusal counts, all 0: bytes ... counted=1, 0 x 6.
+		// The last run of bytes 1, 0 x 6 is T-3's counted (1) and its
+		// six refusal counts (0): make it count 2 ballots for 1 vote.
 		bad := bytes.Clone(good)
 		i := bytes.LastIndex(bad, []byte{1, 0, 0, 0, 0, 0, 0})
 		if i < 0 {
