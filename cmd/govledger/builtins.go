@@ -1,18 +1,31 @@
 package main
 
-import "github.com/govledger/govledger/projections"
+import (
+	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/projections/ballots"
+	"github.com/govledger/govledger/projections/disclosure"
+	"github.com/govledger/govledger/projections/overdue"
+)
 
 // builtins returns the registry of every built-in projection: the list
 // that produced a report, readable in one place. A new projection is one
-// more Register line.
+// more line in the list.
 func builtins(opt builtinOptions) (*projections.Registry, error) {
 	rules, err := opt.load()
 	if err != nil {
 		return nil, err
 	}
-	_ = rules
+	zone := rules.Location()
+	disclosed, err := disclosure.New(disclosure.Config{K: opt.k, Zone: zone})
+	if err != nil {
+		return nil, err
+	}
 	reg := projections.NewRegistry()
-	for _, p := range []projections.Projection{} {
+	for _, p := range []projections.Projection{
+		ballots.New(ballots.Config{Zone: zone}),
+		disclosed,
+		overdue.New(overdue.Config{Rules: rules}),
+	} {
 		if err := reg.Register(p); err != nil {
 			return nil, err
 		}
