@@ -58,23 +58,9 @@ func (p *Projection) charts(q projections.Query, g *grouping) []projections.Char
 	rates := projections.Chart{Kind: "bar", ID: "rates-by-" + g.by, Title: "Same-day and on-time rates by " + g.by, YLabel: "rate", Series: []projections.Series{sameDay, onTime}}
 
 	// Histogram and trend over every case in the window.
-	hist := make([]int64, len(buckets))
-	period := cmp.Or(q.Period, projections.PeriodDay)
-	tr := p.newGrouping(q, byAll, period, false)
-	win := tr.windowed()
-	for i := range p.recs {
-		r := &p.recs[i]
-		if win && !tr.in(r.reported) {
-			continue
-		}
-		if r.state == stResolved {
-			b := 0
-			for b < len(buckets)-1 && int64(r.resolved) >= buckets[b].upTo {
-				b++
-			}
-			hist[b]++
-		}
-	}
+	hist := g.hist
+	tr := g.trend
+	period := tr.period
 	h := projections.Chart{Kind: "histogram", ID: "citizen-clock-histogram", Title: "Citizen clock of resolved cases", XLabel: "citizen clock", YLabel: "cases"}
 	hs := projections.Series{Name: "resolved cases"}
 	for i, b := range buckets {
@@ -83,7 +69,6 @@ func (p *Projection) charts(q projections.Query, g *grouping) []projections.Char
 	h.Series = []projections.Series{hs}
 
 	// Trend: every case keyed 0, split by period.
-	tr.run()
 	slices.SortFunc(tr.groups, func(a, b *agg) int { return cmp.Compare(tr.periodKey(a), tr.periodKey(b)) })
 	mean := projections.Series{Name: "mean citizen clock (h)"}
 	tsd := projections.Series{Name: "same-day rate"}

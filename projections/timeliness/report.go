@@ -44,7 +44,13 @@ type grouping struct {
 	lastDay int64
 	lastP   int32
 	days    dayer
-	asOfDay int64
+	asOfDay int64 // start of the local day of the latest event, unix seconds
+	lastK   uint64
+	lastA   *agg
+	// trend, if set, also gets every record (key 0, by period), and hist
+	// the citizen clock histogram (the charts).
+	trend *grouping
+	hist  []int64
 }
 
 // dayer turns unix seconds into local day numbers, caching the zone
@@ -84,7 +90,9 @@ func (p *Projection) newGrouping(q projections.Query, by, period string, dists b
 		g.index = map[uint64]int32{}
 		g.pidx = map[int64]int32{}
 	}
-	g.asOfDay = g.days.day(p.latest)
+	g.asOfDay = g.days.day(p.latest) * 86400
+	g.asOfDay -= g.days.off // local midnight of the as-of day, unix seconds
+	g.lastK = math.MaxUint64
 	return g
 }
 
@@ -119,13 +127,17 @@ func (g *grouping) get(key uint32, reported int64) *agg {
 	}
 	per := g.periodOf(reported)
 	k := uint64(key)<<32 | uint64(uint32(per))
+	if k == g.lastK {
+		return g.lastA
+	}
 	i, ok := g.index[k]
 	if !ok {
 		g.groups = append(g.groups, &agg{key: key, period: per, citizen: stats.Dist{Budget: g.p.budget}, official: stats.Dist{Budget: g.p.budget}})
 		i = int32(len(g.groups) - 1)
 		g.index[k] = i
 	}
-	return g.groups[i]
+	g.lastK, g.lastA = k, g.groups[i]
+	return g.lastA
 }
 
 func (g *grouping) keyOf(r *rec) uint32 {
@@ -158,53 +170,27 @@ func (g *grouping) in(reported int64) bool {
 	return true
 }
 
-// run folds every record and hop in the window into the groups.
+// run folds every record and hop in the window into the groups, and
+// into the trend grouping and histogram if set.
 func (g *grouping) run() {
 	p := g.p
 	win := g.windowed()
-	latest := p.latest
+	tr := g.trend
 	for i := range p.recs {
 		r := &p.recs[i]
 		if win && !g.in(r.reported) {
 			continue
 		}
-		a := g.get(g.keyOf(r), r.reported)
-		a.cases++
-		if r.intake != none {
-			a.intakeN++
-			a.intakeSum += int64(r.intake)
-		}
-		dl := r.reported + int64(r.deadline)
-		if r.state == stResolved {
-			a.resolved++
-			c := int64(r.resolved)
-			a.citizenSum += c
-			if g.dists {
-				a.citizen.Add(c)
-				if r.accepted != none {
-					a.official.Add(c - int64(r.accepted))
+		g.add(g.get(g.keyOf(r), r.reported), r)
+		if tr != nil {
+			tr.add(tr.get(0, r.reported), r)
+			if r.state&stateMask == stResolved {
+				b := 0
+				for b < len(buckets)-1 && int64(r.resolved) >= buckets[b].upTo {
+					b++
 				}
+				g.hist[b]++
 			}
-			a.sameDayOf++
-			if g.days.day(r.reported) == g.days.day(r.reported+c) {
-				a.sameDay++
-			}
-			a.onTimeOf++
-			if c <= int64(r.deadline) {
-				a.onTime++
-			}
-			continue
-		}
-		a.open++
-		age := max(latest-r.reported, 0)
-		a.openAgeSum += age
-		a.openAgeMax = max(a.openAgeMax, age)
-		if dl < latest {
-			a.openOverdue++
-			a.onTimeOf++
-		}
-		if g.days.day(r.reported) < g.asOfDay {
-			a.sameDayOf++
 		}
 	}
 	for _, h := range p.hops {
@@ -219,6 +205,47 @@ func (g *grouping) run() {
 		a := g.get(k, r.reported)
 		a.hops++
 		a.dwellSum += int64(h.dwell)
+	}
+}
+
+// add folds one case record into a.
+func (g *grouping) add(a *agg, r *rec) {
+	a.cases++
+	if r.intake != none {
+		a.intakeN++
+		a.intakeSum += int64(r.intake)
+	}
+	if r.state&stateMask == stResolved {
+		a.resolved++
+		c := int64(r.resolved)
+		a.citizenSum += c
+		if g.dists {
+			a.citizen.Add(c)
+			if r.accepted != none {
+				a.official.Add(c - int64(r.accepted))
+			}
+		}
+		a.sameDayOf++
+		if r.state&sameDayBit != 0 {
+			a.sameDay++
+		}
+		a.onTimeOf++
+		if c <= int64(r.deadline) {
+			a.onTime++
+		}
+		return
+	}
+	latest := g.p.latest
+	a.open++
+	age := max(latest-r.reported, 0)
+	a.openAgeSum += age
+	a.openAgeMax = max(a.openAgeMax, age)
+	if r.reported+int64(r.deadline) < latest {
+		a.openOverdue++
+		a.onTimeOf++
+	}
+	if r.reported < g.asOfDay {
+		a.sameDayOf++
 	}
 }
 
@@ -273,7 +300,16 @@ func (p *Projection) Report(q projections.Query) (*projections.Report, error) {
 	}
 	by := cmp.Or(q.By, projections.ByUnit)
 	g := p.newGrouping(q, by, q.Period, true)
-	g.run()
+	// The charts need groups without a period, a trend by period and a
+	// histogram: one pass with the table when it has no period.
+	cg := g
+	if q.Period != "" {
+		cg = p.newGrouping(q, by, "", true)
+		g.run()
+	}
+	cg.trend = p.newGrouping(q, byAll, cmp.Or(q.Period, projections.PeriodDay), false)
+	cg.hist = make([]int64, len(buckets))
+	cg.run()
 	rows := g.sorted()
 
 	cols := columns(by, q.Period != "")
@@ -310,12 +346,7 @@ func (p *Projection) Report(q projections.Query) (*projections.Report, error) {
 		)
 		rep.Rows = append(rep.Rows, row)
 	}
-	groups := g
-	if q.Period != "" {
-		groups = p.newGrouping(q, by, "", true)
-		groups.run()
-	}
-	rep.Charts = p.charts(q, groups)
+	rep.Charts = p.charts(q, cg)
 	rep.Notes = p.notes(exact)
 	return rep, nil
 }

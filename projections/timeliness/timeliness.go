@@ -62,6 +62,7 @@ type Config struct {
 type Projection struct {
 	rules  *policy.Rules
 	budget int
+	days   dayer
 
 	strs   interner
 	recs   []rec
@@ -78,6 +79,13 @@ const (
 	stOpen     uint8 = iota // never resolved
 	stResolved              // resolved (last event of its life is a resolution)
 	stReopened              // reopened and not yet resolved again
+)
+
+// stateMask masks the state in rec.state; sameDayBit is set on a case
+// resolved on the local day it was reported.
+const (
+	stateMask  uint8 = 0x0f
+	sameDayBit uint8 = 0x80
 )
 
 // none marks an absent offset.
@@ -131,7 +139,7 @@ func New(cfg Config) *Projection {
 	if r == nil {
 		r = policy.Default()
 	}
-	return &Projection{rules: r, budget: max(cfg.Budget, 0), strs: newInterner(), live: map[string]live{}}
+	return &Projection{rules: r, budget: max(cfg.Budget, 0), days: dayer{loc: r.Location()}, strs: newInterner(), live: map[string]live{}}
 }
 
 // Name returns "timeliness/v1".
@@ -192,7 +200,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 			r.intake = off(now, r.reported)
 		}
 		l.lastDisp, l.pendUnit, l.pendAt = to, to, now
-		if r.state != stResolved {
+		if r.state&stateMask != stResolved {
 			r.unit = to
 		}
 	case *events.CaseAccepted:
@@ -213,8 +221,11 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		r.resolved = off(now, r.reported)
 		r.unit = p.strs.id(pl.Unit)
 		r.state = stResolved
+		if p.days.day(r.reported) == p.days.day(now) {
+			r.state |= sameDayBit
+		}
 	case *events.CaseReopened:
-		if r.state == stResolved {
+		if r.state&stateMask == stResolved {
 			r.state = stReopened
 			r.unit = l.lastDisp
 		}

@@ -104,7 +104,7 @@ func TestByUnit(t *testing.T) {
 			"mean_citizen_h": 3.5167, "p50_citizen_h": 0.0333, "p90_citizen_h": 7.0, "p95_citizen_h": 7.0, "p99_citizen_h": 7.0,
 			"mean_official_h": 1.0083, "p50_official_h": 0.0167, "p90_official_h": 2.0,
 			"mean_intake_h": 0.2,
-			"dwell_hops": int64(2), "mean_dwell_h": 0.25, "total_dwell_h": 0.5,
+			"dwell_hops":    int64(2), "mean_dwell_h": 0.25, "total_dwell_h": 0.5,
 			"same_day": int64(1), "same_day_rate": 0.3333,
 			"on_time": int64(2), "on_time_rate": 0.6667,
 			"mean_open_age_h": 53.5, "max_open_age_h": 53.5,
@@ -131,7 +131,7 @@ func TestByUnit(t *testing.T) {
 			"cases": int64(1), "resolved": int64(1),
 			"mean_citizen_h": 53.9167, "p90_citizen_h": 53.9167, "mean_official_h": 52.75, "p50_official_h": 52.75,
 			"mean_intake_h": 0.1667,
-			"dwell_hops": int64(2), "mean_dwell_h": 1.5, "total_dwell_h": 3.0,
+			"dwell_hops":    int64(2), "mean_dwell_h": 1.5, "total_dwell_h": 3.0,
 			"same_day": int64(0), "on_time": int64(1), "on_time_rate": 1.0,
 		},
 		// C-centre: 09:05 -> 09:15, never dispatched nor accepted.
