@@ -36,7 +36,7 @@ func (k DayKind) String() string {
 // Entry is one line of a calendar file: a local date, what it is, and an
 // optional note ("National Day", "make-up").
 type Entry struct {
-	Date time.Time // midnight UTC of the civil date
+	Date time.Time // its civil date (in its own location) is the date; Entries gives midnight UTC
 	Kind DayKind
 	Note string
 }

@@ -1,0 +1,112 @@
+package casetrace
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/sim"
+)
+
+// benchCases is CASETRACE_BENCH_CASES, or 50000 (about 330,000 events).
+func benchCases() int {
+	if n, err := strconv.Atoi(os.Getenv("CASETRACE_BENCH_CASES")); err == nil && n > 0 {
+		return n
+	}
+	return 50000
+}
+
+// simEvents generates a simulated ledger and decodes every payload once,
+// as the runner does, keeping the events this projection reads.
+// Personal text is dropped (a ledger would seal it; no projection here
+// reads it).
+func simEvents(b *testing.B, cases int, types []string) ([]events.Event, []events.Payload) {
+	b.Helper()
+	want := map[string]bool{}
+	for _, t := range types {
+		want[t] = true
+	}
+	var evs []events.Event
+	var pls []events.Payload
+	_, err := sim.Generate(sim.Config{Seed: 1, Cases: cases, Topics: 1}, func(d events.Draft) error {
+		switch p := d.Payload.(type) {
+		case *events.CaseReported:
+			p.Description, p.Location.Address = events.Personal{}, events.Personal{}
+		case *events.CaseRated:
+			p.Comment = events.Personal{}
+		}
+		e, err := d.Event()
+		if err != nil {
+			return err
+		}
+		if !want[e.Type] {
+			return nil
+		}
+		pl, err := e.Payload()
+		if err != nil {
+			return err
+		}
+		evs, pls = append(evs, e), append(pls, pl)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return evs, pls
+}
+
+// cpuTime is the process's user+system CPU time: on a shared machine it
+// measures the work better than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func heap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkApply replays a simulated ledger through a fresh projection per
+// iteration and reports events/s and the retained heap per case.
+func BenchmarkApply(b *testing.B) {
+	cases := benchCases()
+	evs, pls := simEvents(b, cases, New(Config{}).Types())
+	var n int
+	var p *Projection
+	cpu0 := cpuTime()
+	for b.Loop() {
+		p = New(Config{})
+		for i := range evs {
+			if err := p.Apply(uint64(i+1), &evs[i], pls[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n += len(evs)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+	b.StopTimer()
+	p = nil
+	before := heap()
+	p = New(Config{})
+	for i := range evs {
+		_ = p.Apply(uint64(i+1), &evs[i], pls[i])
+	}
+	after := heap()
+	runtime.KeepAlive(evs)
+	runtime.KeepAlive(pls)
+	b.ReportMetric((float64(after)-float64(before))/float64(cases), "heap-bytes/case")
+	st, _ := p.MarshalState()
+	b.ReportMetric(float64(len(st))/float64(cases), "state-bytes/case")
+	runtime.KeepAlive(p)
+}
