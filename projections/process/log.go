@@ -3,6 +3,7 @@ package process
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -65,21 +66,42 @@ type Log struct {
 	aggs   []*agg // buckets, in creation order
 	aggIdx map[int32]int32
 
-	open  map[string]int32 // case id -> slot
-	slots []openCase
-	free  []int32
+	open   map[string]int32 // case id -> slot
+	slots  [][]openCase     // chunks of chunkSize slots
+	nslots int32
+	free   []int32
 
 	scratch []int32 // per-activity counters for End, all zero between calls
 	key     []byte  // trace key buffer
 }
 
-// openCase is the state of one case not yet ended.
+// openCase is the state of one case not yet ended: 40 bytes, plus 2 bytes
+// per event in buf's backing array.
 type openCase struct {
-	first, last int64    // unix seconds of the first and last event
-	agg         int32    // index into Log.aggs
-	res         uint32   // last non-empty resource id + 1; 0: none yet
-	seq         []uint16 // activity ids in order
+	first int64    // unix seconds of the first event
+	buf   []uint16 // buf[0]: index into Log.aggs; buf[1:]: the trace, activity ids in order
+	since uint32   // seconds from the first to the last event
+	res   uint32   // last non-empty resource id + 1; 0: none yet
 }
+
+// chunkSize is the number of open-case slots allocated at once.
+const chunkSize = 1024
+
+// MaxBuckets bounds the buckets of one Log (179 years of days).
+const MaxBuckets = 1 << 16
+
+func (c *openCase) agg() int32      { return int32(c.buf[0]) }
+func (c *openCase) trace() []uint16 { return c.buf[1:] }
+func (c *openCase) last() int64     { return c.first + int64(c.since) }
+
+// setLast records the time of the case's latest event: a time before the
+// first event counts as the first event's time.
+func (c *openCase) setLast(at int64) {
+	c.since = uint32(min(max(at-c.first, 0), math.MaxUint32))
+}
+
+// slot returns open-case slot i.
+func (l *Log) slot(i int32) *openCase { return &l.slots[i/chunkSize][i%chunkSize] }
 
 // actAgg is the per-activity part of a bucket's aggregates.
 type actAgg struct {
@@ -169,14 +191,17 @@ func (l *Log) resource(name string) (uint32, error) {
 }
 
 // aggFor returns the index of the bucket's aggregates, creating them.
-func (l *Log) aggFor(key int32) int32 {
+func (l *Log) aggFor(key int32) (int32, error) {
 	if i, ok := l.aggIdx[key]; ok {
-		return i
+		return i, nil
+	}
+	if len(l.aggs) >= MaxBuckets {
+		return 0, fmt.Errorf("%w: more than %d buckets", ErrTooMany, MaxBuckets)
 	}
 	i := int32(len(l.aggs))
 	l.aggs = append(l.aggs, newAgg(key))
 	l.aggIdx[key] = i
-	return i
+	return i, nil
 }
 
 func newAgg(key int32) *agg {
@@ -195,9 +220,10 @@ func (a *agg) act(id uint16) *actAgg {
 // at time at. The first Add of a case id opens the case (again, if an
 // earlier case of that id has ended). Events of a case MUST be added in
 // the case's order; a time earlier than the previous event's counts as a
-// gap of zero. resource may be "" (unknown): such an event is skipped
+// gap of zero, and a time before the case's first event as that first
+// event's time. resource may be "" (unknown): such an event is skipped
 // when handovers are counted. Add fails only when the Log would exceed
-// MaxActivities or MaxResources; the event is then not added.
+// MaxActivities, MaxResources or MaxBuckets; the event is then not added.
 func (l *Log) Add(caseID, activity, resource string, at time.Time) error {
 	return l.add(caseID, activity, resource, at, true)
 }
@@ -223,12 +249,16 @@ func (l *Log) add(caseID, activity, resource string, t time.Time, create bool) e
 		if l.bucket != nil {
 			key = l.bucket(t)
 		}
+		ai, err := l.aggFor(key)
+		if err != nil {
+			return err
+		}
 		slot = l.newSlot()
-		c := &l.slots[slot]
-		c.first, c.last, c.agg, c.res = at, at, l.aggFor(key), res
-		c.seq = append(c.seq[:0], act)
+		c := l.slot(slot)
+		c.first, c.since, c.res = at, 0, res
+		c.buf = append(c.buf[:0], uint16(ai), act)
 		l.open[strings.Clone(caseID)] = slot
-		a := l.aggs[c.agg]
+		a := l.aggs[ai]
 		a.cases++
 		a.events++
 		aa := a.act(act)
@@ -236,25 +266,25 @@ func (l *Log) add(caseID, activity, resource string, t time.Time, create bool) e
 		aa.starts++
 		return nil
 	}
-	c := &l.slots[slot]
-	a := l.aggs[c.agg]
+	c := l.slot(slot)
+	a := l.aggs[c.agg()]
 	a.events++
 	a.act(act).events++
-	k := uint32(c.seq[len(c.seq)-1])<<16 | uint32(act)
+	k := uint32(c.buf[len(c.buf)-1])<<16 | uint32(act)
 	d := a.edges[k]
 	if d == nil {
 		d = &stats.Dist{}
 		a.edges[k] = d
 	}
-	d.Add(at - c.last)
+	d.Add(at - c.last())
 	if res != 0 {
 		if c.res != 0 && c.res != res {
 			a.hand[uint64(c.res-1)<<32|uint64(res-1)]++
 		}
 		c.res = res
 	}
-	c.last = at
-	c.seq = append(c.seq, act)
+	c.setLast(at)
+	c.buf = append(c.buf, act)
 	return nil
 }
 
@@ -265,8 +295,11 @@ func (l *Log) newSlot() int32 {
 		l.free = l.free[:n-1]
 		return s
 	}
-	l.slots = append(l.slots, openCase{})
-	return int32(len(l.slots) - 1)
+	if l.nslots%chunkSize == 0 {
+		l.slots = append(l.slots, make([]openCase, chunkSize))
+	}
+	l.nslots++
+	return l.nslots - 1
 }
 
 // End marks case caseID finished: its trace is folded into its variant,
@@ -278,18 +311,19 @@ func (l *Log) End(caseID string) {
 		return
 	}
 	delete(l.open, caseID)
-	c := &l.slots[slot]
-	a := l.aggs[c.agg]
+	c := l.slot(slot)
+	a := l.aggs[c.agg()]
 	a.ended++
-	l.key = traceKey(l.key[:0], c.seq)
+	seq := c.trace()
+	l.key = traceKey(l.key[:0], seq)
 	a.vars[l.variant(l.key)]++
-	l.scratch = foldTrace(a, c.seq, l.scratch)
-	a.act(c.seq[len(c.seq)-1]).ends++
-	dur := max(c.last-c.first, 0)
+	l.scratch = foldTrace(a, seq, l.scratch)
+	a.act(seq[len(seq)-1]).ends++
+	dur := int64(c.since)
 	a.dur.Add(dur)
 	a.hist[histBucket(dur)]++
-	c.seq = c.seq[:0]
-	c.first, c.last, c.agg, c.res = 0, 0, 0, 0
+	c.buf = c.buf[:0]
+	c.first, c.since, c.res = 0, 0, 0
 	l.free = append(l.free, slot)
 }
 

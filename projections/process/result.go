@@ -149,15 +149,15 @@ func (l *Log) Results(keep func(bucket int32) bool, group func(bucket int32) str
 	var counts []int32
 	var key []byte
 	for _, slot := range l.open {
-		c := &l.slots[slot]
-		k := l.aggs[c.agg].key
+		c := l.slot(slot)
+		k := l.aggs[c.agg()].key
 		if keep != nil && !keep(k) {
 			continue
 		}
 		x := get(k)
 		x.open++
-		counts = foldTrace(x.a, c.seq, counts)
-		key = traceKey(key[:0], c.seq)
+		counts = foldTrace(x.a, c.trace(), counts)
+		key = traceKey(key[:0], c.trace())
 		x.openVars[string(key)]++
 	}
 	names := make([]string, 0, len(groups))

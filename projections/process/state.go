@@ -3,6 +3,7 @@ package process
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -35,6 +36,15 @@ func (l *Log) Merge(o *Log) error {
 			return fmt.Errorf("%w: case %q is open in both", ErrMerge, id)
 		}
 	}
+	freshAggs := 0
+	for _, a := range o.aggs {
+		if _, ok := l.aggIdx[a.key]; !ok {
+			freshAggs++
+		}
+	}
+	if len(l.aggs)+freshAggs > MaxBuckets {
+		return fmt.Errorf("%w: more than %d buckets", ErrTooMany, MaxBuckets)
+	}
 	actMap := make([]uint16, len(o.acts))
 	for i, name := range o.acts {
 		actMap[i], _ = l.activity(name)
@@ -53,21 +63,22 @@ func (l *Log) Merge(o *Log) error {
 		}
 		varMap[i] = l.variant(traceKey(nil, seq))
 	}
-	for _, a := range o.aggs {
-		mergeAgg(l.aggs[l.aggFor(a.key)], a, actMap, resMap, varMap)
+	aggMap := make([]int32, len(o.aggs))
+	for i, a := range o.aggs {
+		aggMap[i], _ = l.aggFor(a.key)
+		mergeAgg(l.aggs[aggMap[i]], a, actMap, resMap, varMap)
 	}
 	for _, id := range sortedKeys(o.open) {
-		c := &o.slots[o.open[id]]
+		c := o.slot(o.open[id])
 		slot := l.newSlot()
-		d := &l.slots[slot]
-		d.first, d.last, d.agg = c.first, c.last, l.aggFor(o.aggs[c.agg].key)
-		d.res = 0
+		d := l.slot(slot)
+		d.first, d.since, d.res = c.first, c.since, 0
 		if c.res != 0 {
 			d.res = resMap[c.res-1] + 1
 		}
-		d.seq = d.seq[:0]
-		for _, a := range c.seq {
-			d.seq = append(d.seq, actMap[a])
+		d.buf = append(d.buf[:0], uint16(aggMap[c.agg()]))
+		for _, a := range c.trace() {
+			d.buf = append(d.buf, actMap[a])
 		}
 		l.open[id] = slot
 	}
@@ -152,14 +163,14 @@ func (l *Log) AppendBinary(b []byte) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(l.open)))
 	for _, id := range sortedKeys(l.open) {
-		c := &l.slots[l.open[id]]
+		c := l.slot(l.open[id])
 		b = stats.AppendString(b, id)
-		b = binary.AppendVarint(b, int64(l.aggs[c.agg].key))
+		b = binary.AppendVarint(b, int64(l.aggs[c.agg()].key))
 		b = binary.AppendVarint(b, c.first)
-		b = binary.AppendVarint(b, c.last)
+		b = binary.AppendUvarint(b, uint64(c.since))
 		b = binary.AppendUvarint(b, uint64(c.res))
-		b = binary.AppendUvarint(b, uint64(len(c.seq)))
-		for _, a := range c.seq {
+		b = binary.AppendUvarint(b, uint64(len(c.trace())))
+		for _, a := range c.trace() {
 			b = binary.AppendUvarint(b, uint64(a))
 		}
 	}
@@ -231,7 +242,7 @@ func (l *Log) decode(data []byte) error {
 		if r.Err != nil {
 			return r.Err
 		}
-		if int64(int32(key)) != key || i > 0 && int32(key) <= l.aggs[i-1].key {
+		if int64(int32(key)) != key || i > 0 && int32(key) <= l.aggs[i-1].key || i >= MaxBuckets {
 			return corrupt("bucket %d: key %d out of order", i, key)
 		}
 		a := newAgg(int32(key))
@@ -288,7 +299,7 @@ func (l *Log) decode(data []byte) error {
 	for i := range nOpen {
 		id := r.String()
 		key := r.Varint()
-		first, last := r.Varint(), r.Varint()
+		first, since := r.Varint(), r.Uvarint()
 		res := r.Uvarint()
 		n := r.Len()
 		if r.Err != nil {
@@ -302,22 +313,24 @@ func (l *Log) decode(data []byte) error {
 		if !ok || int64(int32(key)) != key {
 			return corrupt("open case %q in an unknown bucket", id)
 		}
-		if res > uint64(len(l.ress)) || n == 0 {
+		if res > uint64(len(l.ress)) || n == 0 || since > math.MaxUint32 {
 			return corrupt("open case %q", id)
 		}
-		seq := make([]uint16, n)
-		for j := range seq {
+		buf := make([]uint16, n+1)
+		buf[0] = uint16(ai)
+		for j := range n {
 			a := r.Uvarint()
 			if a >= nActs {
 				return corrupt("open case %q names an unknown activity", id)
 			}
-			seq[j] = uint16(a)
+			buf[j+1] = uint16(a)
 		}
 		if r.Err != nil {
 			return r.Err
 		}
-		l.slots = append(l.slots, openCase{first: first, last: last, agg: ai, res: uint32(res), seq: seq})
-		l.open[id] = int32(len(l.slots) - 1)
+		slot := l.newSlot()
+		*l.slot(slot) = openCase{first: first, since: uint32(since), res: uint32(res), buf: buf}
+		l.open[id] = slot
 	}
 	if r.Err != nil {
 		return r.Err
