@@ -212,7 +212,7 @@ func (l *Log) result(a *agg, openVars map[string]int64) *Result {
 		r.Variants = append(r.Variants, v)
 	}
 	slices.SortFunc(r.Variants, func(p, q Variant) int {
-		return cmp.Or(cmp.Compare(q.Cases, p.Cases), strings.Compare(p.Text, q.Text))
+		return cmp.Or(cmp.Compare(q.Cases, p.Cases), strings.Compare(p.Text, q.Text), slices.Compare(p.Activities, q.Activities))
 	})
 
 	for k, d := range a.edges {
