@@ -3,8 +3,11 @@ package main
 import (
 	"github.com/govledger/govledger/projections"
 	"github.com/govledger/govledger/projections/ballots"
+	"github.com/govledger/govledger/projections/casetrace"
 	"github.com/govledger/govledger/projections/disclosure"
 	"github.com/govledger/govledger/projections/overdue"
+	"github.com/govledger/govledger/projections/process"
+	"github.com/govledger/govledger/projections/timeliness"
 )
 
 // builtins returns the registry of every built-in projection: the list
@@ -20,10 +23,17 @@ func builtins(opt builtinOptions) (*projections.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	mining, err := process.New(process.Config{Zone: zone})
+	if err != nil {
+		return nil, err
+	}
 	reg := projections.NewRegistry()
 	for _, p := range []projections.Projection{
+		timeliness.New(timeliness.Config{Rules: rules}),
+		casetrace.New(casetrace.Config{Rules: rules}),
 		ballots.New(ballots.Config{Zone: zone}),
 		disclosed,
+		mining,
 		overdue.New(overdue.Config{Rules: rules}),
 	} {
 		if err := reg.Register(p); err != nil {

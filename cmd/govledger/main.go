@@ -87,6 +87,7 @@ func commands() map[string]command {
 		"erase":       {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},
 		"report":      {"replay into a projection and print its report (table, json, csv, html)", runReport},
 		"projections": {"registered projections with version, position and state digest", runProjections},
+		"trace":       {"the case trace: who held a case, for how long, each transfer and return", runTrace},
 	}
 }
 

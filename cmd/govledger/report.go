@@ -38,7 +38,7 @@ byte-identical JSON report.`
 // multiReporter is a projection that answers with several reports (the
 // process mining views).
 type multiReporter interface {
-	Reports(q projections.Query) ([]*projections.Report, error)
+	Views(q projections.Query) ([]*projections.Report, error)
 }
 
 func runReport(ctx context.Context, e *env, args []string) error {
@@ -151,7 +151,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 
 func reportsOf(p projections.Projection, q projections.Query) ([]*projections.Report, error) {
 	if m, ok := p.(multiReporter); ok {
-		return m.Reports(q)
+		return m.Views(q)
 	}
 	r, err := p.(projections.Reporter).Report(q)
 	if err != nil {

@@ -75,3 +75,9 @@ func (p *Projection) AsOf() time.Time {
 // UnknownPolicies is the number of cases whose deadline policy was not in
 // the policy table and fell back to the default policy.
 func (p *Projection) UnknownPolicies() int64 { return p.unknownPolicy }
+
+var _ projections.Configured = (*Projection)(nil)
+
+// ConfigFingerprint implements projections.Configured: a checkpoint made
+// under other deadline rules or another zone is rebuilt.
+func (p *Projection) ConfigFingerprint() string { return p.rules.Fingerprint() }
