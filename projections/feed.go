@@ -20,6 +20,7 @@ type batch struct {
 	pos      []uint64
 	evs      []events.Event
 	payloads []events.Payload
+	types    []uint8 // Runner.typeIndex of each event's type
 	arena    []byte
 	err      error
 	done     chan struct{}
@@ -37,6 +38,7 @@ func (b *batch) reset() {
 	b.evs = b.evs[:0]
 	clear(b.payloads)
 	b.payloads = b.payloads[:0]
+	b.types = b.types[:0]
 	b.arena = b.arena[:0]
 	b.err = nil
 	b.done = make(chan struct{})
@@ -316,7 +318,7 @@ func (r *Runner) applySlot(s *slot, b *batch) {
 			continue
 		}
 		e := &b.evs[i]
-		if s.want == nil || s.want[e.Type] {
+		if s.wantIdx == nil || s.wantIdx[b.types[i]] {
 			if err := s.p.Apply(pos, e, b.payloads[i]); err != nil {
 				s.err = &ApplyError{Projection: s.p.Name(), Position: pos, EventID: e.ID.String(), Type: e.Type, Err: err}
 				s.digest = ""
@@ -334,13 +336,13 @@ func (r *Runner) decode(b *batch) {
 		b.payloads = make([]events.Payload, len(b.evs), batchEvents)
 	}
 	b.payloads = b.payloads[:len(b.evs)]
+	b.types = b.types[:0]
 	for i := range b.evs {
 		e := &b.evs[i]
-		if r.types != nil && !r.types[e.Type] {
-			continue
-		}
-		if _, known := events.Lookup(e.Type); !known {
-			continue
+		ti := r.typeIndex[e.Type]
+		b.types = append(b.types, ti)
+		if ti == 0 || r.decodeIdx != nil && !r.decodeIdx[ti] {
+			continue // unknown to the catalogue, or read by nobody
 		}
 		p, err := r.cfg.Decode(e.Type, e.Schema, e.Data)
 		if err != nil {

@@ -78,6 +78,7 @@ type slot struct {
 	base     string
 	version  int
 	want     map[string]bool
+	wantIdx  []bool // by type index (Runner.typeIndex); nil: every type
 	stateful Stateful
 	config   string
 	pos      uint64 // last position applied
@@ -96,6 +97,10 @@ type Runner struct {
 	loaded bool
 	cutoff uint64          // the first run's cutoff, for load
 	types  map[string]bool // union of the filters; nil: every type
+	// typeIndex numbers the catalogued types (from 1; 0 is a type the
+	// catalogue does not know), so that filters are slice lookups.
+	typeIndex map[string]uint8
+	decodeIdx []bool // by type index: some projection reads it; nil: all
 }
 
 // NewRunner returns a runner for the projections of reg.
@@ -115,11 +120,20 @@ func NewRunner(cfg RunnerConfig, reg *Registry) (*Runner, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
-	r := &Runner{cfg: cfg, types: map[string]bool{}}
+	r := &Runner{cfg: cfg, types: map[string]bool{}, typeIndex: map[string]uint8{}}
+	for i, t := range events.Types() {
+		r.typeIndex[t] = uint8(i + 1)
+	}
 	for i, p := range reg.list {
 		base, v, _ := SplitName(p.Name())
 		s := &slot{p: p, base: base, version: v, want: reg.filter[i]}
 		s.stateful, _ = p.(Stateful)
+		if s.want != nil {
+			s.wantIdx = make([]bool, len(r.typeIndex)+1)
+			for t := range s.want {
+				s.wantIdx[r.typeIndex[t]] = true // an unknown type in a filter: index 0
+			}
+		}
 		if c, ok := p.(Configured); ok {
 			s.config = c.ConfigFingerprint()
 		}
@@ -131,6 +145,13 @@ func NewRunner(cfg RunnerConfig, reg *Registry) (*Runner, error) {
 				r.types[t] = true
 			}
 		}
+	}
+	if r.types != nil {
+		r.decodeIdx = make([]bool, len(r.typeIndex)+1)
+		for t := range r.types {
+			r.decodeIdx[r.typeIndex[t]] = true
+		}
+		r.decodeIdx[0] = false
 	}
 	return r, nil
 }
