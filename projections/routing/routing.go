@@ -123,7 +123,7 @@ const (
 	cPingPong                     // it reached a unit it had left
 	cDispatched                   // it was dispatched at least once (firstMode is set)
 	cClosed                       // case.closed was applied
-	cFlagsAll = cResolved | cHolding | cPingPong | cDispatched | cClosed
+	cFlagsAll   = cResolved | cHolding | cPingPong | cDispatched | cClosed
 )
 
 // caseRec is what the projection keeps per case: 48 bytes, no pointers.
