@@ -67,6 +67,9 @@ func (v *view) period(c *caseRec) string {
 		return ""
 	}
 	k := c.reported / 900
+	if c.reported < 0 && c.reported%900 != 0 {
+		k-- // floor
+	}
 	if s, ok := v.periods[k]; ok {
 		return s
 	}
