@@ -97,10 +97,8 @@ func BenchmarkReport(b *testing.B) {
 		_ = p.Apply(uint64(i+1), &evs[i], pls[i])
 	}
 	for b.Loop() {
-		if _, err := p.Report(eventsQuery()); err != nil {
+		if _, err := p.Report(projections.Query{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
-
-func eventsQuery() projections.Query { return projections.Query{} }
