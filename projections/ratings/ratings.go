@@ -57,6 +57,7 @@ const (
 // the defaults 0.1 / 0.5 / 0.4; otherwise each must be non-negative and
 // they must sum to 1 (within 1e-9).
 type Weights struct {
+	// Response, Resolution and Satisfaction weigh the three rates.
 	Response, Resolution, Satisfaction float64
 }
 

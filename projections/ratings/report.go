@@ -238,7 +238,7 @@ func (p *Projection) columns() []projections.Column {
 	}
 	return []projections.Column{
 		c("valid_ratings", "valid ratings", projections.KindCount, "counted ratings: the latest valid rating of each case"),
-		c("superseded_ratings", "superseded ratings", projections.KindCount, "earlier valid ratings of the same cases, replaced by a later valid rating and not counted"),
+		c("superseded_ratings", "superseded ratings", projections.KindCount, "earlier valid ratings of the same cases, replaced by a later valid rating and not counted (shown with the rating that counts)"),
 		c("invalid_ratings", "invalid ratings", projections.KindCount, "ratings marked invalid, never counted"),
 		c("contacted", "contacted", projections.KindCount, "counted ratings saying the unit contacted the citizen"),
 		c("solved", "solved", projections.KindCount, "counted ratings saying the problem was solved"),

@@ -183,6 +183,7 @@ func (p *Projection) Contradictions() []Contradiction {
 // Handover is one edge of the handover network: the dispatches from one
 // unit to another and how long the cases sat before being passed on.
 type Handover struct {
+	// From and To are the sending and the receiving unit.
 	From, To string
 	// Count is the number of dispatches from From to To.
 	Count int64
