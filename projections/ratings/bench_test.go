@@ -51,6 +51,7 @@ func simEvents(b *testing.B, cases int, types []string) ([]events.Event, []event
 // heap the state holds per case.
 func BenchmarkApply(b *testing.B) {
 	evs, pls, total, cases := simEvents(b, benchCases(), mustNew(b, Config{}).Types())
+	b.ReportAllocs()
 	var p *Projection
 	n := 0
 	for b.Loop() {

@@ -16,7 +16,8 @@
 //     valid rating; every invalid rating is counted, with its reason.
 //   - A rating is attributed to the case's handling unit at the time of the
 //     rating (the unit of its last case.resolved then) and to the period of
-//     the rating's occurred_at.
+//     the rating's occurred_at (or, with Config.PeriodOfReport, of the
+//     case's report).
 //   - Reopen rate = reopened cases / resolved cases: a case counts once as
 //     resolved however many times it was resolved, and once as reopened
 //     however many times it was reopened. It is a case-level figure: it goes
@@ -71,14 +72,20 @@ type Config struct {
 	// Basically is the credit f a "basically satisfied" answer earns in
 	// the satisfaction rate, in [0, 1]; nil means 0.9.
 	Basically *float64
+	// PeriodOfReport, if true, puts a rating in the period of its case's
+	// report instead of the period of the rating's occurred_at (the
+	// default), so that a period's rates are those of the cases reported
+	// in it.
+	PeriodOfReport bool
 }
 
 // Projection folds return visits into the three rates. It is not safe
 // for concurrent use (the runner never calls it concurrently).
 type Projection struct {
-	loc       *time.Location
-	w         Weights
-	basically float64
+	loc            *time.Location
+	w              Weights
+	basically      float64
+	periodOfReport bool
 
 	names []string
 	ids   map[string]uint32
@@ -166,7 +173,7 @@ func New(cfg Config) (*Projection, error) {
 	if loc == nil {
 		loc = DefaultZone()
 	}
-	p := &Projection{loc: loc, w: w, basically: f}
+	p := &Projection{loc: loc, w: w, basically: f, periodOfReport: cfg.PeriodOfReport}
 	p.reset()
 	return p, nil
 }

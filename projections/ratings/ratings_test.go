@@ -405,3 +405,30 @@ func TestClosedCasesReleased(t *testing.T) {
 		t.Errorf("a rating of a closed case changed the count: %d", got)
 	}
 }
+
+// TestPeriodOfReport keys ratings by the period of the case's report:
+// every case but R-8 was reported on day 2, so day 2 holds every counted
+// rating but R-8's, and both invalid ratings (R-3's, R-4's).
+func TestPeriodOfReport(t *testing.T) {
+	p := folded(t, Config{PeriodOfReport: true})
+	got := report(t, p, projections.Query{By: projections.ByStreet, Period: projections.PeriodDay})
+	i := func(n int64) int64 { return n }
+	want := [][]any{
+		// contacted; solved;
+		// satisfied R-1; basically: (1 + 1.8)/5 = 0.56; 0.06 + 0.3 + 0.224 = 0.584.
+		{eventstest.Street1, "2026-11-02", i(5), i(1), i(2), i(3), i(3), i(1), i(2), i(2), 0.6, 0.6, 0.56, 0.584, i(6), i(3), 0.5},
+		{eventstest.Street1, "2026-11-09", i(1), i(0), i(0), i(1), i(1), i(1), i(0), i(0), 1.0, 1.0, 1.0, 1.0, i(1), i(0), 0.0},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestDefaultZone(t *testing.T) {
+	if z := DefaultZone(); z.String() != "Asia/Shanghai" {
+		t.Errorf("DefaultZone() = %q", z)
+	}
+	if _, off := time.Date(2026, 7, 1, 0, 0, 0, 0, DefaultZone()).Zone(); off != 8*3600 {
+		t.Errorf("offset %d", off)
+	}
+}

@@ -135,7 +135,7 @@ func (v *view) aggregate() map[gkey]*agg {
 			}
 		}
 		if c.flags&cRated != 0 {
-			a := get(gkey{v.key(c, c.ratedUnit), v.periodOf(c.ratedAt)})
+			a := get(gkey{v.key(c, c.ratedUnit), v.periodOf(v.p.ratingTime(c.ratedAt, c))})
 			a.valid++
 			a.superseded += int64(c.superseded)
 			if c.answer&aContacted != 0 {
@@ -156,9 +156,18 @@ func (v *view) aggregate() map[gkey]*agg {
 		if !v.keep[r.caseIdx] {
 			continue
 		}
-		get(gkey{v.key(&p.cases[r.caseIdx], r.unit), v.periodOf(r.at)}).invalid++
+		c := &p.cases[r.caseIdx]
+		get(gkey{v.key(c, r.unit), v.periodOf(p.ratingTime(r.at, c))}).invalid++
 	}
 	return out
+}
+
+// ratingTime is the time that puts a rating of case c made at t in a period.
+func (p *Projection) ratingTime(t int64, c *caseRec) int64 {
+	if p.periodOfReport {
+		return c.reported
+	}
+	return t
 }
 
 func sortedKeys(m map[gkey]*agg) []gkey {
@@ -193,8 +202,11 @@ func (p *Projection) Report(q projections.Query) (*projections.Report, error) {
 	}
 	cols := []projections.Column{{Key: by, Title: by, Kind: projections.KindText, Note: note}}
 	if q.Period != "" {
-		cols = append(cols, projections.Column{Key: "period", Title: "period (" + q.Period + ")", Kind: projections.KindText,
-			Note: "ratings: the " + q.Period + " of the rating; reopen figures: the " + q.Period + " of the case's report; in " + p.loc.String()})
+		note := "ratings: the " + q.Period + " of the rating; reopen figures: the " + q.Period + " of the case's report; in " + p.loc.String()
+		if p.periodOfReport {
+			note = "the " + q.Period + " of the case's report, in " + p.loc.String()
+		}
+		cols = append(cols, projections.Column{Key: "period", Title: "period (" + q.Period + ")", Kind: projections.KindText, Note: note})
 	}
 	cols = append(cols, p.columns()...)
 	rows := [][]any{}
@@ -261,8 +273,15 @@ func (p *Projection) notes() []string {
 		"A case rated more than once (after a reopening) counts once: its latest valid rating counts and earlier valid ratings are superseded (shown apart); invalid ratings never count and never supersede a valid one, and each is counted as invalid with its reason.",
 		"Unit attribution: a rating goes to the case's handling unit at the time of the rating (the unit of its last case.resolved then); reopen figures go to the case's handling unit now, the unit of its final case.resolved or, for an unresolved case, the unit it was last dispatched to (" + Unassigned + " if none).",
 		"Reopen rate = reopened cases / resolved cases; a case counts once however many times it was resolved or reopened.",
-		"Periods: a rating is in the period of its occurred_at; reopen figures are in the period of the case's report; in " + p.loc.String() + ". From/To keep the cases reported in [From, To).",
+		p.periodNote(),
 	}
+}
+
+func (p *Projection) periodNote() string {
+	if p.periodOfReport {
+		return "Periods: ratings and reopen figures are in the period of the case's report, in " + p.loc.String() + ". From/To keep the cases reported in [From, To)."
+	}
+	return "Periods: a rating is in the period of its occurred_at; reopen figures are in the period of the case's report; in " + p.loc.String() + ". From/To keep the cases reported in [From, To)."
 }
 
 func (p *Projection) charts(q projections.Query) []projections.Chart {
@@ -286,7 +305,11 @@ func (p *Projection) charts(q projections.Query) []projections.Chart {
 	if period == "" {
 		period = projections.PeriodWeek
 	}
-	line := projections.Chart{Kind: "line", ID: "composite-trend", Title: "Composite score by " + period + " of rating", XLabel: period, YLabel: "composite",
+	of := " of rating"
+	if p.periodOfReport {
+		of = " of report"
+	}
+	line := projections.Chart{Kind: "line", ID: "composite-trend", Title: "Composite score by " + period + of, XLabel: period, YLabel: "composite",
 		Series: []projections.Series{{Name: "composite", Points: []projections.Point{}}}}
 	trend := p.newView(q, byAll, period).aggregate()
 	for _, k := range sortedKeys(trend) {

@@ -612,3 +612,23 @@ func TestPingPongRules(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultZone(t *testing.T) {
+	if z := DefaultZone(); z.String() != "Asia/Shanghai" {
+		t.Errorf("DefaultZone() = %q", z)
+	}
+	// A case reported at 23:30 UTC on Nov 1 is on Nov 2 in Shanghai.
+	s := eventstest.NewAt(time.Date(2026, 11, 1, 23, 30, 0, 0, time.UTC))
+	s.Case("Z").Reported(events.ChannelHotline, eventstest.Pothole)
+	for _, tt := range []struct {
+		zone *time.Location
+		want string
+	}{{nil, "2026-11-02"}, {time.UTC, "2026-11-01"}} {
+		p := New(Config{Zone: tt.zone})
+		projectiontest.Apply(t, p, projectiontest.Events(t, s.Drafts()))
+		r := report(t, p, projections.Query{Period: projections.PeriodDay})
+		if got := r.Rows[0][1]; got != tt.want {
+			t.Errorf("zone %v: period %v, want %s", tt.zone, got, tt.want)
+		}
+	}
+}
