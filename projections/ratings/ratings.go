@@ -105,7 +105,9 @@ var (
 	_ projections.Reporter   = (*Projection)(nil)
 )
 
-type location struct{ street, community, grid uint32 }
+// location is where a case comes from: street, community, grid and
+// channel name ids (few distinct tuples: about one per grid and channel).
+type location struct{ street, community, grid, channel uint32 }
 
 // Case flags.
 const (
@@ -126,12 +128,12 @@ const (
 	aAll = aContacted | aSolved | aSatisfied | aBasically
 )
 
-// caseRec is what the projection keeps per case: 48 bytes, no pointers.
+// caseRec is what the projection keeps per case: 40 bytes, no pointers.
 type caseRec struct {
 	reported     int64 // unix seconds
 	ratedAt      int64 // unix seconds of the counted rating
-	cat, channel uint32
-	loc          uint32
+	cat          uint32
+	loc          uint32 // index in locs
 	resolvedUnit uint32 // unit of its last case.resolved
 	lastTo       uint32 // receiver of its last dispatch
 	ratedUnit    uint32 // handling unit when the counted rating was made
@@ -223,8 +225,8 @@ func (p *Projection) intern(s string) uint32 {
 	return id
 }
 
-func (p *Projection) internLoc(l events.Location) uint32 {
-	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid)}
+func (p *Projection) internLoc(l events.Location, channel string) uint32 {
+	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid), p.intern(channel)}
 	if id, ok := p.locIDs[k]; ok {
 		return id
 	}
@@ -257,7 +259,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		p.live[strings.Clone(id)] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
 			reported: e.OccurredAt.Unix(),
-			cat:      p.intern(pl.Category), channel: p.intern(pl.Channel), loc: p.internLoc(pl.Location),
+			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),
 		})
 	case *events.CaseDispatched:
 		if ci, ok := p.live[e.CaseID()]; ok {

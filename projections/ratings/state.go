@@ -29,13 +29,13 @@ func (p *Projection) MarshalState() ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.locs)))
 	for _, l := range p.locs {
-		b = uv(b, l.street, l.community, l.grid)
+		b = uv(b, l.street, l.community, l.grid, l.channel)
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.cases)))
 	for i := range p.cases {
 		c := &p.cases[i]
 		b = binary.AppendVarint(b, c.reported)
-		b = uv(b, c.cat, c.channel, c.loc, c.resolvedUnit, c.lastTo)
+		b = uv(b, c.cat, c.loc, c.resolvedUnit, c.lastTo)
 		b = append(b, c.flags)
 		if c.flags&cRated != 0 {
 			b = binary.AppendVarint(b, c.ratedAt)
@@ -118,7 +118,7 @@ func (p *Projection) unmarshal(b []byte) error {
 
 	n = r.Len()
 	for range n {
-		l := location{r.id(nn, "street"), r.id(nn, "community"), r.id(nn, "grid")}
+		l := location{r.id(nn, "street"), r.id(nn, "community"), r.id(nn, "grid"), r.id(nn, "channel")}
 		if r.Err != nil {
 			break
 		}
@@ -137,7 +137,7 @@ func (p *Projection) unmarshal(b []byte) error {
 	for i := range p.cases {
 		c := &p.cases[i]
 		c.reported = r.Varint()
-		c.cat, c.channel, c.loc = r.id(nn, "category"), r.id(nn, "channel"), r.id(len(p.locs), "location")
+		c.cat, c.loc = r.id(nn, "category"), r.id(len(p.locs), "location")
 		c.resolvedUnit, c.lastTo = r.id(nn, "unit"), r.id(nn, "unit")
 		c.flags = r.Byte()
 		if r.Err == nil && c.flags&^cFlagsAll != 0 {

@@ -102,7 +102,7 @@ func (v *view) caseKey(c *caseRec) string {
 	case projections.ByCategory:
 		return p.label(c.cat)
 	case projections.ByChannel:
-		return p.label(c.channel)
+		return p.label(p.locs[c.loc].channel)
 	case projections.ByStreet:
 		return p.label(p.locs[c.loc].street)
 	case projections.ByCommunity:

@@ -68,7 +68,7 @@ type Projection struct {
 	names []string          // interned names; names[0] == ""
 	ids   map[string]uint32 // name -> index in names
 
-	locs   []location          // interned (street, community, grid)
+	locs   []location          // interned (street, community, grid, channel)
 	locIDs map[location]uint32 // location -> index in locs
 
 	lists []list // responsibility lists by publication, one per version
@@ -88,8 +88,9 @@ var (
 	_ projections.Reporter   = (*Projection)(nil)
 )
 
-// location is a case's place: street, community and grid name ids.
-type location struct{ street, community, grid uint32 }
+// location is where a case comes from: street, community, grid and
+// channel name ids (few distinct tuples: about one per grid and channel).
+type location struct{ street, community, grid, channel uint32 }
 
 // Dispatch modes as stored.
 const (
@@ -126,12 +127,11 @@ const (
 	cFlagsAll   = cResolved | cHolding | cPingPong | cDispatched | cClosed
 )
 
-// caseRec is what the projection keeps per case: 48 bytes, no pointers.
+// caseRec is what the projection keeps per case: 40 bytes, no pointers.
 type caseRec struct {
 	reported     int64  // unix seconds
-	since        int64  // unix seconds the case last came to rest (0 once closed)
+	rest         uint32 // seconds after reported the case last came to rest (0 once closed)
 	cat          uint32 // name id
-	channel      uint32 // name id
 	loc          uint32 // index in locs
 	resolvedUnit uint32 // name id of the unit of its last case.resolved
 	lastTo       uint32 // name id of the receiver of its last dispatch
@@ -249,8 +249,8 @@ func (p *Projection) intern(s string) uint32 {
 	return id
 }
 
-func (p *Projection) internLoc(l events.Location) uint32 {
-	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid)}
+func (p *Projection) internLoc(l events.Location, channel string) uint32 {
+	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid), p.intern(channel)}
 	if id, ok := p.locIDs[k]; ok {
 		return id
 	}
@@ -277,8 +277,8 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		at := e.OccurredAt.Unix()
 		p.live[strings.Clone(id)] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
-			reported: at, since: at,
-			cat: p.intern(pl.Category), channel: p.intern(pl.Channel), loc: p.internLoc(pl.Location),
+			reported: at,
+			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),
 		})
 	case *events.CaseDispatched:
 		if ci, ok := p.live[e.CaseID()]; ok {
@@ -293,7 +293,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 				p.hops[c.lastHop-1].flags |= hLeft
 				c.flags &^= cHolding
 			}
-			c.since = e.OccurredAt.Unix()
+			c.restAt(e.OccurredAt.Unix())
 		}
 	case *events.CaseResolved:
 		if ci, ok := p.live[e.CaseID()]; ok {
@@ -305,14 +305,14 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		if ci, ok := p.live[e.CaseID()]; ok {
 			c := &p.cases[ci]
 			c.flags &^= cResolved
-			c.since = e.OccurredAt.Unix()
+			c.restAt(e.OccurredAt.Unix())
 		}
 	case *events.CaseClosed:
 		id := e.CaseID()
 		if ci, ok := p.live[id]; ok {
 			c := &p.cases[ci]
 			c.flags = c.flags&^cHolding | cClosed
-			c.since = 0
+			c.rest = 0
 			delete(p.live, id)
 		}
 	}
@@ -324,7 +324,7 @@ func (p *Projection) dispatched(at int64, ci uint32, id string, d *events.CaseDi
 	c := &p.cases[ci]
 	from, to := p.intern(d.FromUnit), p.intern(d.ToUnit)
 	h := hop{caseIdx: ci, from: from, to: to, prev: c.lastHop, mode: modeOf(d.Mode)}
-	h.dwell = uint32(min(max(at-c.since, 0), math.MaxUint32))
+	h.dwell = uint32(min(max(at-c.reported-int64(c.rest), 0), math.MaxUint32))
 	if c.lastHop != 0 && c.flags&cHolding != 0 && c.lastTo != to {
 		p.hops[c.lastHop-1].flags |= hLeft // dispatched away from its holder
 	}
@@ -354,8 +354,14 @@ func (p *Projection) dispatched(at int64, ci uint32, id string, d *events.CaseDi
 		c.flags |= cDispatched
 		c.firstMode = h.mode
 	}
-	c.lastTo, c.lastHop, c.since = to, hi+1, at
+	c.lastTo, c.lastHop = to, hi+1
+	c.restAt(at)
 	c.flags |= cHolding
+}
+
+// restAt records that the case came to rest at unix time t.
+func (c *caseRec) restAt(t int64) {
+	c.rest = uint32(min(max(t-c.reported, 0), math.MaxUint32))
 }
 
 // name remembers the id of a case that a typed list shows.

@@ -28,7 +28,7 @@ func (p *Projection) MarshalState() ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.locs)))
 	for _, l := range p.locs {
-		b = uv(b, l.street, l.community, l.grid)
+		b = uv(b, l.street, l.community, l.grid, l.channel)
 	}
 	b = binary.AppendUvarint(b, uint64(len(p.lists)))
 	for _, l := range p.lists {
@@ -43,8 +43,7 @@ func (p *Projection) MarshalState() ([]byte, error) {
 	for i := range p.cases {
 		c := &p.cases[i]
 		b = binary.AppendVarint(b, c.reported)
-		b = binary.AppendVarint(b, c.since)
-		b = uv(b, c.cat, c.channel, c.loc, c.resolvedUnit, c.lastTo, c.lastHop, c.hops)
+		b = uv(b, c.rest, c.cat, c.loc, c.resolvedUnit, c.lastTo, c.lastHop, c.hops)
 		b = append(b, c.firstMode, c.flags)
 	}
 	ids := make([]string, 0, len(p.live))
@@ -155,7 +154,7 @@ func (p *Projection) unmarshal(b []byte) error {
 
 	n = r.Len()
 	for range n {
-		l := location{r.id(nn, "street"), r.id(nn, "community"), r.id(nn, "grid")}
+		l := location{r.id(nn, "street"), r.id(nn, "community"), r.id(nn, "grid"), r.id(nn, "channel")}
 		if r.Err != nil {
 			break
 		}
@@ -194,8 +193,8 @@ func (p *Projection) unmarshal(b []byte) error {
 	p.cases = make([]caseRec, n)
 	for i := range p.cases {
 		c := &p.cases[i]
-		c.reported, c.since = r.Varint(), r.Varint()
-		c.cat, c.channel, c.loc = r.id(nn, "category"), r.id(nn, "channel"), r.id(len(p.locs), "location")
+		c.reported, c.rest = r.Varint(), r.u32("rest")
+		c.cat, c.loc = r.id(nn, "category"), r.id(len(p.locs), "location")
 		c.resolvedUnit, c.lastTo = r.id(nn, "unit"), r.id(nn, "unit")
 		c.lastHop, c.hops = r.u32("last hop"), r.u32("hops")
 		c.firstMode, c.flags = r.Byte(), r.Byte()
