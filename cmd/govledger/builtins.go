@@ -7,6 +7,8 @@ import (
 	"github.com/govledger/govledger/projections/disclosure"
 	"github.com/govledger/govledger/projections/overdue"
 	"github.com/govledger/govledger/projections/process"
+	"github.com/govledger/govledger/projections/ratings"
+	"github.com/govledger/govledger/projections/routing"
 	"github.com/govledger/govledger/projections/timeliness"
 )
 
@@ -27,9 +29,17 @@ func builtins(opt builtinOptions) (*projections.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	w, basically := rules.Weights(), rules.BasicallyFactor()
+	rated, err := ratings.New(ratings.Config{Zone: zone, Basically: &basically,
+		Weights: ratings.Weights{Response: w.Response, Resolution: w.Resolution, Satisfaction: w.Satisfaction}})
+	if err != nil {
+		return nil, err
+	}
 	reg := projections.NewRegistry()
 	for _, p := range []projections.Projection{
 		timeliness.New(timeliness.Config{Rules: rules}),
+		routing.New(routing.Config{Zone: zone}),
+		rated,
 		casetrace.New(casetrace.Config{Rules: rules}),
 		ballots.New(ballots.Config{Zone: zone}),
 		disclosed,
