@@ -105,11 +105,16 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	if err := verdict(rep); err != nil {
 		return err
 	}
+	fmt.Fprintln(w)
+	if err := headline(ctx, w, s, builtinOptions{k: 5}); err != nil {
+		return fmt.Errorf("projections: %w", err)
+	}
 	sample, err := sampleCase(ctx, s)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nnext: govledger stat, govledger show %s, govledger verify  (with --dir %s)\n", sample, *dir)
+	fmt.Fprintf(w, "\nnext (with --dir %s): govledger report timeliness --by street, govledger trace %s,\n"+
+		"      govledger report all --format html --out report.html, govledger projections, govledger verify\n", *dir, sample)
 	return nil
 }
 
