@@ -1,0 +1,93 @@
+package events
+
+import "unicode/utf8"
+
+// Validators for the canonical readers. Validate of some hot types
+// allocates even when the payload is valid (checkEnum's variadic list,
+// the evidence field names); these functions report the same verdict
+// without allocating, and TestCanonicalValidators checks that they agree
+// with Validate. They are used only to accept: a payload they refuse takes
+// the strict path, which reports Validate's error.
+
+// valid reports whether p.Validate() returns nil.
+func valid(p Payload) bool {
+	switch p := p.(type) {
+	case *CaseDispatched:
+		return validDispatched(p)
+	case *CaseContacted:
+		return idOK(p.Unit, true) && (p.Means == MeansPhone || p.Means == MeansVisit || p.Means == MeansSMS || p.Means == MeansApp || p.Means == MeansOther)
+	case *CaseResolved:
+		return validResolved(p)
+	case *CaseReopened:
+		return textOK(p.Reason, true) && (p.By == ReopenByCitizen || p.By == ReopenByHotline || p.By == ReopenBySupervisor)
+	case *CaseRated:
+		return validRated(p)
+	}
+	return p.Validate() == nil
+}
+
+func validDispatched(p *CaseDispatched) bool {
+	switch {
+	case !idOK(p.FromUnit, true), !idOK(p.ToUnit, true), p.FromUnit == p.ToUnit:
+		return false
+	case p.Mode != ModeRule && p.Mode != ModeManual && p.Mode != ModeFallback && p.Mode != ModeForced:
+		return false
+	case p.Mode == ModeRule && (p.RuleID == "" || p.ListVersion <= 0), p.ListVersion < 0:
+		return false
+	}
+	return idOK(p.RuleID, false) && textOK(p.Note, false)
+}
+
+func validResolved(p *CaseResolved) bool {
+	switch p.Outcome {
+	case OutcomeFixed, OutcomeExplained, OutcomeNoAction, OutcomeDuplicate, OutcomeNotOurDuty:
+	default:
+		return false
+	}
+	if !idOK(p.Unit, true) || (p.Outcome == OutcomeDuplicate) != (p.DuplicateOf != "") || !idOK(p.DuplicateOf, false) || len(p.Evidence) > 64 {
+		return false
+	}
+	for _, r := range p.Evidence {
+		if !textOK(r, true) {
+			return false
+		}
+	}
+	return textOK(p.Summary, false)
+}
+
+func validRated(p *CaseRated) bool {
+	if p.Valid || p.Satisfaction != "" {
+		if p.Satisfaction != Satisfied && p.Satisfaction != Basically && p.Satisfaction != Unsatisfied {
+			return false
+		}
+	}
+	if p.Valid == (p.InvalidReason != "") {
+		return false
+	}
+	return textOK(p.InvalidReason, false) && idOK(p.Respondent, false) && p.Comment.Validate("comment") == nil
+}
+
+// idOK reports whether checkID accepts s.
+func idOK(s string, required bool) bool {
+	if s == "" {
+		return !required
+	}
+	if len(s) > MaxIDBytes || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		// In valid UTF-8 a byte below 0x80 is a whole rune.
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// textOK reports whether checkText accepts s.
+func textOK(s string, required bool) bool {
+	if s == "" {
+		return !required
+	}
+	return len(s) <= MaxTextBytes && utf8.ValidString(s)
+}
