@@ -318,11 +318,45 @@ var fuzzTypes = events.Types()
 func fuzzType(sel byte) string { return fuzzTypes[int(sel)%len(fuzzTypes)] }
 
 // FuzzDecodeStored: on any bytes, as any catalogue type, DecodeStored
-// returns what DecodePayload returns.
+// returns what DecodePayload returns. The bytes are also put, as text, in
+// the string fields of a hot payload whose canonical encoding is decoded
+// both ways; canonical bytes without escapes must be read without
+// encoding/json.
 func FuzzDecodeStored(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sel byte, data []byte) {
 		sameAsDecodePayload(t, fuzzType(sel), 1, data)
+
+		p := payloadWith(sel, string(data))
+		b, err := events.EncodePayload(p)
+		if err != nil {
+			return
+		}
+		if _, err := sameAsDecodePayload(t, p.EventType(), 1, b); err != nil {
+			t.Fatalf("canonical %s does not decode: %v", b, err)
+		}
+		if !bytes.Contains(b, []byte(`\`)) && !events.ReadsCanonical(p.EventType(), b) {
+			t.Fatalf("canonical %s without escapes is not read without encoding/json", b)
+		}
 	})
+}
+
+// payloadWith returns a hot payload, chosen by sel, with s in its string
+// fields.
+func payloadWith(sel byte, s string) events.Payload {
+	switch sel % 6 {
+	case 0:
+		return &events.CaseDispatched{FromUnit: "center", ToUnit: s, Mode: events.ModeRule, RuleID: s, ListVersion: int(sel), Note: s}
+	case 1:
+		return &events.CaseReported{Channel: events.ChannelApp, Category: s, Location: events.Location{Street: s, Grid: s, Address: events.Plain(s)},
+			Description: events.Plain(s), DeadlinePolicy: s}
+	case 2:
+		return &events.CaseRated{Solved: sel&8 != 0, InvalidReason: s, Comment: events.Plain(s)}
+	case 3:
+		return &events.CaseResolved{Unit: s, Outcome: events.OutcomeFixed, Evidence: []string{s, s, "photo"}, Summary: s}
+	case 4:
+		return &events.CaseReturned{Unit: s, Reason: events.ReasonOther, SuggestedUnit: s + "-2", Note: s}
+	}
+	return &events.BallotCast{Voter: s, Choice: s}
 }
 
 // storedSeeds is the generated seed corpus of FuzzDecodeStored: the
