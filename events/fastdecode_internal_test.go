@@ -11,10 +11,13 @@ import (
 func TestCanonicalValidators(t *testing.T) {
 	ids := []string{"", "u", "center", strings.Repeat("u", MaxIDBytes), strings.Repeat("u", MaxIDBytes+1), "a\x7fb", "a\x01b", "\xff", "单位"}
 	texts := []string{"", "t", "a\x01\n", strings.Repeat("x", MaxTextBytes), strings.Repeat("x", MaxTextBytes+1), "\xff", "说明"}
-	box := make([]byte, 40)
-	personals := []Personal{{}, Plain("c"), Plain(strings.Repeat("x", MaxTextBytes+1)),
-		{Sealed: &Sealed{Subject: "S-1", Box: box}}, {Sealed: &Sealed{Subject: "", Box: box}},
-		{Sealed: &Sealed{Subject: "S-1", Box: box[:27]}}, {Text: "t", Sealed: &Sealed{Subject: "S-1", Box: box}}}
+	box := make([]byte, MaxSealedBytes+1)
+	personals := []Personal{{}, Plain("c"), Plain(strings.Repeat("x", MaxTextBytes+1)), Plain("\xff"),
+		{Sealed: &Sealed{Subject: "S-1", Box: box[:40]}}, {Sealed: &Sealed{Subject: "", Box: box[:40]}},
+		{Sealed: &Sealed{Subject: "S\x7f", Box: box[:40]}}, {Sealed: &Sealed{Subject: "S-1", Box: box[:27]}},
+		{Sealed: &Sealed{Subject: "S-1", Box: box[:28]}}, {Sealed: &Sealed{Subject: "S-1", Box: box[:MaxSealedBytes]}},
+		{Sealed: &Sealed{Subject: "S-1", Box: box}}, {Text: "t", Sealed: &Sealed{Subject: "S-1", Box: box[:40]}}}
+	coords := []float64{-181, -180, -90.5, -90, 0, 90, 90.5, 180, 181}
 	many := func(n int) []string { return strings.Split(strings.Repeat("e,", n)[:2*n-1], ",") }
 	evidence := [][]string{nil, {}, {"a"}, {"a", ""}, {"a", strings.Repeat("x", MaxTextBytes+1)}, many(64), many(65)}
 
@@ -23,6 +26,26 @@ func TestCanonicalValidators(t *testing.T) {
 		err := p.Validate()
 		if valid(p) != (err == nil) {
 			t.Fatalf("%#v: canonical validator says %v, Validate says %v", p, valid(p), err)
+		}
+	}
+	for _, channel := range []string{"", ChannelHotline, ChannelOther, "fax"} {
+		for _, id := range ids {
+			for _, place := range [][3]string{{}, {id, "", ""}, {"", id, ""}, {"", "", id}, {"st-1", "cm-1", id}} {
+				for _, pers := range personals {
+					check(&CaseReported{Channel: channel, Category: id, Location: Location{Street: place[0], Community: place[1], Grid: place[2], Address: pers},
+						Reporter: id, Description: pers, DeadlinePolicy: id})
+					check(&CaseReported{Channel: channel, Category: "c", Location: Location{Grid: "g"}, Description: pers, DeadlinePolicy: "p"})
+				}
+			}
+		}
+		one := 1.0
+		for _, l := range []Location{{Grid: "g", Lat: &one}, {Grid: "g", Lon: &one}} {
+			check(&CaseReported{Channel: channel, Category: "c", Location: l, DeadlinePolicy: "p"})
+		}
+		for _, lat := range coords {
+			for _, lon := range coords {
+				check(&CaseReported{Channel: channel, Category: "c", Location: Location{Grid: "g", Lat: &lat, Lon: &lon}, DeadlinePolicy: "p"})
+			}
 		}
 	}
 	for _, from := range ids {

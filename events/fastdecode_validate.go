@@ -4,7 +4,7 @@ import "unicode/utf8"
 
 // Validators for the canonical readers. Validate of some hot types
 // allocates even when the payload is valid (checkEnum's variadic list,
-// the evidence field names); these functions report the same verdict
+// the names of evidence and sealed fields); these functions report the same verdict
 // without allocating, and TestCanonicalValidators checks that they agree
 // with Validate. They are used only to accept: a payload they refuse takes
 // the strict path, which reports Validate's error.
@@ -12,6 +12,8 @@ import "unicode/utf8"
 // valid reports whether p.Validate() returns nil.
 func valid(p Payload) bool {
 	switch p := p.(type) {
+	case *CaseReported:
+		return validReported(p)
 	case *CaseDispatched:
 		return validDispatched(p)
 	case *CaseContacted:
@@ -24,6 +26,30 @@ func valid(p Payload) bool {
 		return validRated(p)
 	}
 	return p.Validate() == nil
+}
+
+func validReported(p *CaseReported) bool {
+	l := &p.Location
+	switch {
+	case !oneOf(p.Channel, Channels), !idOK(p.Category, true), !idOK(p.Reporter, false), !personalOK(p.Description), !idOK(p.DeadlinePolicy, true):
+		return false
+	case l.Street == "" && l.Community == "" && l.Grid == "":
+		return false
+	case !idOK(l.Street, false), !idOK(l.Community, false), !idOK(l.Grid, false), !personalOK(l.Address):
+		return false
+	case (l.Lat == nil) != (l.Lon == nil):
+		return false
+	}
+	return l.Lat == nil || *l.Lat >= -90 && *l.Lat <= 90 && *l.Lon >= -180 && *l.Lon <= 180
+}
+
+func oneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
 }
 
 func validDispatched(p *CaseDispatched) bool {
@@ -64,7 +90,16 @@ func validRated(p *CaseRated) bool {
 	if p.Valid == (p.InvalidReason != "") {
 		return false
 	}
-	return textOK(p.InvalidReason, false) && idOK(p.Respondent, false) && p.Comment.Validate("comment") == nil
+	return textOK(p.InvalidReason, false) && idOK(p.Respondent, false) && personalOK(p.Comment)
+}
+
+// personalOK reports whether Personal.Validate accepts p.
+func personalOK(p Personal) bool {
+	if p.Sealed == nil {
+		return textOK(p.Text, false)
+	}
+	n := len(p.Sealed.Box)
+	return p.Text == "" && idOK(p.Sealed.Subject, true) && n >= 12+16 && n <= MaxSealedBytes
 }
 
 // idOK reports whether checkID accepts s.
