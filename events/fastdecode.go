@@ -151,18 +151,26 @@ func (s *scanner) raw() (a, b int) {
 	}
 	a = s.pos
 	for i := a; i < len(s.data); i++ {
-		switch c := s.data[i]; {
-		case c == '"':
+		if !plainByte[s.data[i]] {
+			if s.data[i] != '"' {
+				break // an escape or a control character
+			}
 			s.pos = i + 1
 			return a, i
-		case c == '\\' || c < 0x20:
-			s.bad = true
-			return 0, 0
 		}
 	}
 	s.bad = true
 	return 0, 0
 }
+
+// plainByte says which bytes stand for themselves inside a JSON string: all
+// but the quote, the backslash and the control characters.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // str consumes a string value and notes it for end to copy.
 func (s *scanner) str() span {
