@@ -17,6 +17,7 @@ type agg struct {
 	period int32 // index into the periods, -1 without a period
 
 	cases, resolved, open, openOverdue int64
+	closedUnresolved                   int64
 	openAgeSum, openAgeMax             int64
 	citizen, official                  stats.Dist
 	citizenSum                         int64 // citizen clock sum (also without dists)
@@ -235,6 +236,10 @@ func (g *grouping) add(a *agg, r *rec) {
 		}
 		return
 	}
+	if r.state&stateMask == stClosed {
+		a.closedUnresolved++ // e.g. merged into another case: neither backlog nor late
+		return
+	}
 	latest := g.p.latest
 	a.open++
 	age := max(latest-r.reported, 0)
@@ -343,6 +348,7 @@ func (p *Projection) Report(q projections.Query) (*projections.Report, error) {
 			a.open, a.openOverdue,
 			hoursOrNil(a.open, float64(a.openAgeSum)/float64(max(a.open, 1))),
 			hoursOrNil(a.open, float64(a.openAgeMax)),
+			a.closedUnresolved,
 		)
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -380,6 +386,7 @@ func columns(by string, period bool) []projections.Column {
 		projections.Column{Key: "open_overdue", Title: "open overdue", Kind: projections.KindCount, Note: "open cases past their deadline as of the latest event time"},
 		projections.Column{Key: "mean_open_age_h", Title: "mean open age (h)", Kind: h, Note: "mean of reported -> the latest event time, over open cases"},
 		projections.Column{Key: "max_open_age_h", Title: "max open age (h)", Kind: h, Note: "oldest open case's age as of the latest event time"},
+		projections.Column{Key: "closed_unresolved", Title: "closed unresolved", Kind: projections.KindCount, Note: "cases closed with no standing resolution (merged duplicates): neither backlog nor in the same-day and on-time rates"},
 	)
 }
 

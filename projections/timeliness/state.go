@@ -115,7 +115,7 @@ func (p *Projection) UnmarshalState(b []byte) (err error) {
 		r.intake, r.accepted, r.resolved, r.deadline, r.dwell = i32(), i32(), i32(), i32(), i32()
 		r.unit, r.category, r.channel, r.street, r.comm, r.grid = str(), str(), str(), str(), str(), str()
 		r.state = d.Byte()
-		if r.state&stateMask > stReopened || r.state&^(stateMask|sameDayBit) != 0 {
+		if r.state&stateMask > stClosed || r.state&^(stateMask|sameDayBit) != 0 {
 			return bad("case state")
 		}
 		recs = append(recs, r)

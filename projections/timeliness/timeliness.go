@@ -79,6 +79,7 @@ const (
 	stOpen     uint8 = iota // never resolved
 	stResolved              // resolved (last event of its life is a resolution)
 	stReopened              // reopened and not yet resolved again
+	stClosed                // closed with no standing resolution (a merged duplicate)
 )
 
 // stateMask masks the state in rec.state; sameDayBit is set on a case
@@ -230,6 +231,9 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 			r.unit = l.lastDisp
 		}
 	case *events.CaseClosed:
+		if st := r.state & stateMask; st == stOpen || st == stReopened {
+			r.state = stClosed // no longer backlog, never resolved
+		}
 		delete(p.live, id)
 		return nil
 	default:

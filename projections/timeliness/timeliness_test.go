@@ -362,3 +362,21 @@ func TestCorruptState(t *testing.T) {
 		}
 	}
 }
+
+// A duplicate merged into another case and closed is neither backlog nor
+// late: it is counted as closed unresolved and left out of the rates.
+func TestMergedAndClosedIsNotBacklog(t *testing.T) {
+	s := eventstest.New()
+	dup := s.Case("C-dup")
+	dup.Reported(events.ChannelHotline, eventstest.Pothole)
+	dup.Merged("C-1")
+	s.Advance(30 * 24 * time.Hour) // long past any deadline
+	dup.Closed()
+	p := build(t, projectiontest.Events(t, s.Drafts()))
+	check(t, rows(t, report(t, p, projections.Query{})), map[string]map[string]any{
+		"(unassigned)": {
+			"cases": int64(1), "resolved": int64(0), "open": int64(0), "open_overdue": int64(0),
+			"closed_unresolved": int64(1), "same_day_rate": nil, "on_time_rate": nil, "max_open_age_h": nil,
+		},
+	})
+}
