@@ -8,15 +8,19 @@ import (
 	"unicode/utf8"
 )
 
-// DecodeStored decodes payload bytes read back from a store. It returns
-// exactly what DecodePayload returns for the same arguments (an equal
-// payload, or the same error), and is several times faster on the canonical
-// bytes EncodePayload writes: for the case lifecycle types and ballot.cast
-// it reads the canonical form directly, without reflection, and hands any
-// other input (other types, whitespace, keys out of declaration order,
-// escaped strings, null, numbers in another form, anything malformed or
-// invalid) to DecodePayload, whose result it returns. Strings of the result
-// never alias data. It is safe for concurrent use.
+// DecodeStored decodes payload bytes read back from a store, for replay
+// and projections. It returns exactly what DecodePayload returns for the
+// same arguments (an equal payload, or the same error), and is ten to
+// thirty times faster on the canonical bytes EncodePayload writes: for the
+// eleven case lifecycle types and ballot.cast it reads the canonical form
+// directly, without reflection, and validates without allocating. Any other
+// input goes to DecodePayload, whose result it returns: the other types,
+// another schema, whitespace, keys out of declaration order or repeated,
+// strings with escapes, null, integers with a sign, fraction, exponent or
+// more than 18 digits, an empty array, a sealed object with its keys in
+// another order, more than 24 string values, anything malformed or
+// invalid. Strings of the result never alias data. It is safe for
+// concurrent use.
 func DecodeStored(typ string, schema uint16, data []byte) (Payload, error) {
 	if schema == fastSchema && len(data) <= MaxPayloadBytes && utf8.Valid(data) {
 		if p := decodeCanonical(typ, data); p != nil {
