@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // ErrUnsealed is returned by EncodePayload for a personal field that names
@@ -121,7 +122,13 @@ func (p *Personal) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("personal field must be a string or a sealed object: %w", err)
 	}
 	var sj sealedJSON
-	for k, v := range m {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the same input always gives the same error
+	for _, k := range keys {
+		v := m[k]
 		var dst *string
 		switch k {
 		case "subject":
