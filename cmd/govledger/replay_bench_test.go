@@ -53,10 +53,24 @@ func benchLedger(b *testing.B, n int) string {
 		b.Fatal(err)
 	}
 	b.Logf("built %s: %d events, %d cases in %s", dir, sum.Events, sum.Cases, time.Since(start).Round(time.Second))
+	if err := os.WriteFile(filepath.Join(dir, "BENCH-CASES"), []byte(strconv.Itoa(sum.Cases)), 0o644); err != nil {
+		b.Fatal(err)
+	}
 	if err := os.WriteFile(done, []byte(strconv.FormatInt(sum.Events, 10)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return dir
+}
+
+// casesOf reads the number of cases the simulator wrote (BENCH-CASES),
+// 0 if unknown.
+func casesOf(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "BENCH-CASES"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
 }
 
 func benchSizes() []int {
@@ -76,14 +90,21 @@ func benchSizes() []int {
 // BenchmarkReplay replays simulated ledgers through timeliness alone and
 // through every built-in, printing the raw Pebble scan rate of the same
 // ledger beside each figure. Sizes: GOVLEDGER_BENCH_EVENTS (default
-// 1000000; e.g. "1000000,10000000").
+// 1000000; e.g. "1000000,10000000"); what is replayed:
+// GOVLEDGER_BENCH_PROJECTIONS (default "decode-only,timeliness,all"; any
+// built-in's name replays it alone).
 //
 //	go test -run x -bench Replay -benchtime 3x ./cmd/govledger/
 func BenchmarkReplay(b *testing.B) {
+	setMemoryLimit() // as the command runs
 	for _, n := range benchSizes() {
 		dir := benchLedger(b, n)
 		raw := rawScan(b, dir)
-		for _, which := range []string{"decode-only", "timeliness", "all"} {
+		which := []string{"decode-only", "timeliness", "all"}
+		if v := os.Getenv("GOVLEDGER_BENCH_PROJECTIONS"); v != "" {
+			which = strings.Split(v, ",")
+		}
+		for _, which := range which {
 			b.Run(fmt.Sprintf("%s/events=%d", which, n), func(b *testing.B) {
 				s, err := pebblestore.Open(dir, pebblestore.Config{})
 				if err != nil {
@@ -92,6 +113,7 @@ func BenchmarkReplay(b *testing.B) {
 				defer s.Close()
 				var events uint64
 				var status []projections.Status
+				var kept *projections.Registry
 				b.ResetTimer()
 				for range b.N {
 					reg, err := benchRegistry(which)
@@ -106,6 +128,7 @@ func BenchmarkReplay(b *testing.B) {
 						b.Fatal(err)
 					}
 					status = r.Status()
+					kept = reg
 					events += status[0].Position
 				}
 				b.StopTimer()
@@ -114,9 +137,14 @@ func BenchmarkReplay(b *testing.B) {
 				b.ReportMetric(raw, "raw-scan-events/s")
 				b.ReportMetric(rate/raw, "ratio")
 				b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+				runtime.GC() // what the projections hold, not garbage waiting for a cycle
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
-				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MiB")
+				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "live-heap-MiB")
+				if cases := casesOf(dir); cases > 0 {
+					b.ReportMetric(float64(ms.HeapInuse)/float64(cases), "live-bytes/case")
+				}
+				runtime.KeepAlive(kept)
 			})
 		}
 	}
