@@ -108,31 +108,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	runner, err := catchUp(ctx, s, chosen...)
+	reports, err := answer(ctx, s, chosen, q, name == "all")
 	if err != nil {
 		return err
-	}
-	status := map[string]projections.Status{}
-	for _, st := range runner.Status() {
-		status[st.Name] = st
-	}
-	var reports []*projections.Report
-	for _, p := range chosen {
-		rs, err := reportsOf(p, q)
-		if err != nil {
-			if errors.Is(err, projections.ErrQuery) {
-				if name == "all" {
-					continue // this projection does not offer the grouping
-				}
-				return withCode(exitUsage, err)
-			}
-			return err
-		}
-		for _, r := range rs {
-			st := status[p.Name()]
-			r.Projection, r.Position, r.Digest = p.Name(), st.Position, st.Digest
-		}
-		reports = append(reports, rs...)
 	}
 
 	w := e.stdout
@@ -151,6 +129,62 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "wrote %s\n", *out)
 	}
 	return nil
+}
+
+// answer returns the reports of the chosen projections for q: from the
+// report cache when it stands at the ledger's head, else by catching the
+// projections up from their checkpoints (and caching what they say).
+func answer(ctx context.Context, s store.Store, chosen []projections.Projection, q projections.Query, all bool) ([]*projections.Report, error) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cache := newReportCache(s)
+	var reports []*projections.Report
+	var stale []projections.Projection
+	cached := map[string][]*projections.Report{}
+	for _, p := range chosen {
+		if rs, ok := cache.get(ctx, p, q, head); ok {
+			cached[p.Name()] = rs
+		} else {
+			stale = append(stale, p)
+		}
+	}
+	status := map[string]projections.Status{}
+	if len(stale) > 0 {
+		runner, err := catchUp(ctx, s, stale...)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range runner.Status() {
+			status[st.Name] = st
+		}
+	}
+	for _, p := range chosen {
+		if rs, ok := cached[p.Name()]; ok {
+			reports = append(reports, rs...)
+			continue
+		}
+		rs, err := reportsOf(p, q)
+		if err != nil {
+			if errors.Is(err, projections.ErrQuery) {
+				if all {
+					continue // this projection does not offer the grouping
+				}
+				return nil, withCode(exitUsage, err)
+			}
+			return nil, err
+		}
+		st := status[p.Name()]
+		for _, r := range rs {
+			r.Projection, r.Position, r.Digest = p.Name(), st.Position, st.Digest
+		}
+		if st.Position == head {
+			cache.put(ctx, p, q, head, rs)
+		}
+		reports = append(reports, rs...)
+	}
+	return reports, nil
 }
 
 func reportsOf(p projections.Projection, q projections.Query) ([]*projections.Report, error) {

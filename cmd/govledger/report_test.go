@@ -136,3 +136,26 @@ func TestTrace(t *testing.T) {
 		t.Errorf("trace --format json is not JSON:\n%s", js)
 	}
 }
+
+func TestReportCacheAnswersOnlyAtTheHead(t *testing.T) {
+	dir := storyLedger(t)
+	first := mustRun(t, "report", "timeliness", "--dir", dir, "--format", "json", "--by", "channel")
+	cached := mustRun(t, "report", "timeliness", "--dir", dir, "--format", "json", "--by", "channel")
+	if cached != first {
+		t.Fatalf("the cached report differs from the replayed one:\n%s\n%s", first, cached)
+	}
+	// A new event moves the head: the cache no longer answers.
+	s := eventstest.NewAt(eventstest.Start.Add(72 * 3600e9))
+	code, out, errOut := runCLI(t, lines(t, s.Case("C-3").Reported(events.ChannelApp, eventstest.Leak)), "append", "--dir", dir, "-")
+	if code != exitOK {
+		t.Fatalf("append: %d %s %s", code, out, errOut)
+	}
+	var before, after projections.Report
+	_ = json.Unmarshal([]byte(first), &before)
+	if err := json.Unmarshal([]byte(mustRun(t, "report", "timeliness", "--dir", dir, "--format", "json", "--by", "channel")), &after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Position != before.Position+1 || after.Digest == before.Digest {
+		t.Fatalf("after an append: position %d digest %s; before: %d %s", after.Position, after.Digest, before.Position, before.Digest)
+	}
+}
