@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -208,4 +209,41 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkReport times `govledger report timeliness` on a checkpointed
+// ledger: "cached" asks a query answered before (served from the report
+// cache at the same head), "from-checkpoint" asks a new window each time
+// (the state is loaded from its checkpoint and the report computed).
+//
+//	go test -run x -bench Report -benchtime 5x ./cmd/govledger/
+func BenchmarkReport(b *testing.B) {
+	setMemoryLimit()
+	for _, n := range benchSizes() {
+		dir := benchLedger(b, n)
+		e := &env{stdout: io.Discard, stderr: io.Discard}
+		if code := run(context.Background(), e, []string{"projections", "--dir", dir}); code != exitOK {
+			b.Fatalf("projections: exit %d", code)
+		}
+		b.Run(fmt.Sprintf("cached/events=%d", n), func(b *testing.B) {
+			args := []string{"report", "timeliness", "--dir", dir, "--format", "json"}
+			run(context.Background(), e, args)
+			b.ResetTimer()
+			for range b.N {
+				if code := run(context.Background(), e, args); code != exitOK {
+					b.Fatalf("exit %d", code)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
+		})
+		b.Run(fmt.Sprintf("from-checkpoint/events=%d", n), func(b *testing.B) {
+			for i := range b.N {
+				from := sim.DefaultStart.AddDate(0, 0, i%28+1).Format("2006-01-02")
+				if code := run(context.Background(), e, []string{"report", "timeliness", "--dir", dir, "--format", "json", "--from", from}); code != exitOK {
+					b.Fatalf("exit %d", code)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
+		})
+	}
 }
