@@ -12,10 +12,12 @@ lint: vet    ## staticcheck from the Go module proxy
 
 bench:       ## benchmarks with raw-Pebble limits beside each figure
 	go test -run '^$$' -bench . -benchtime 3x ./store/pebblestore/ ./ledger/
+	go test -run '^$$' -bench 'Replay|Report' -benchtime 1x ./cmd/govledger/
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 60s ./events/
+	go test -run '^$$' -fuzz FuzzDecodeStored -fuzztime 60s ./events/
 
 quickstart:
 	go run ./cmd/govledger quickstart

@@ -44,7 +44,12 @@ func headline(ctx context.Context, w io.Writer, s store.Store, opt builtinOption
 	if err1 != nil || err2 != nil || err3 != nil {
 		return fmt.Errorf("headline needs timeliness, routing and ratings registered")
 	}
-	units := tl.(*timeliness.Projection).Units()
+	var units []timeliness.UnitFigures
+	for _, u := range tl.(*timeliness.Projection).Units() {
+		if u.Resolved > 0 || u.Open > 0 { // not only merged duplicates
+			units = append(units, u)
+		}
+	}
 	sort.SliceStable(units, func(i, j int) bool { return units[i].Cases > units[j].Cases })
 	rout, rate := rt.(*routing.Projection), ra.(*ratings.Projection)
 
