@@ -99,7 +99,7 @@ func SplitName(name string) (base string, version int, err error) {
 	}
 	n, err := strconv.Atoi(v[1:])
 	if err != nil || n < 1 || v[1] == '0' {
-		return "", 0, fmt.Errorf("%w: %q: version must be v1, v2, ...", ErrName, name)
+		return "", 0, fmt.Errorf("%w: %q: version must be v<n> with n >= 1 and no leading zero", ErrName, name)
 	}
 	return base, n, nil
 }

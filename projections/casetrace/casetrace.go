@@ -54,7 +54,12 @@ type Projection struct {
 	rules *policy.Rules
 	strs  interner
 	cases []caseRec
-	index map[string]uint32
+	// open indexes the cases not closed, which are the only ones events
+	// still arrive for (a closed case takes no further event), so that
+	// Apply's lookups stay in a small map; closedIdx indexes the closed
+	// ones for queries, built on first use (nil: not built).
+	open      map[string]uint32
+	closedIdx map[string]uint32
 	// latest is the latest event time seen, unix seconds: the report
 	// measures open cases to it.
 	latest int64
@@ -81,7 +86,7 @@ func New(cfg Config) *Projection {
 	if r == nil {
 		r = policy.Default()
 	}
-	return &Projection{rules: r, strs: newInterner(), index: map[string]uint32{}}
+	return &Projection{rules: r, strs: newInterner(), open: map[string]uint32{}}
 }
 
 // Name returns "casetrace/v1".
@@ -103,7 +108,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	if !ok {
 		return nil
 	}
-	i, known := p.index[id]
+	i, known := p.open[id]
 	switch {
 	case r.typ == tReported && known:
 		return nil
@@ -111,7 +116,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		id = strings.Clone(id)
 		p.cases = append(p.cases, caseRec{id: id})
 		i = uint32(len(p.cases) - 1)
-		p.index[id] = i
+		p.open[id] = i
 	case !known:
 		return nil // an event of a case never reported
 	}
@@ -121,15 +126,31 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	c.last = r.at
 	if r.typ == tClosed {
 		c.blob = slices.Clip(slices.Clone(c.blob)) // final: no spare capacity
+		delete(p.open, c.id)
+		if p.closedIdx != nil {
+			p.closedIdx[c.id] = i
+		}
 	}
 	return nil
 }
 
 // Trace returns the trace of a case, and false if the case is unknown.
 func (p *Projection) Trace(caseID string) (Trace, bool) {
-	i, ok := p.index[caseID]
+	i, ok := p.open[caseID]
 	if !ok {
-		return Trace{}, false
+		if p.closedIdx == nil {
+			p.closedIdx = make(map[string]uint32, len(p.cases)-len(p.open))
+			for j := range p.cases {
+				if _, open := p.open[p.cases[j].id]; !open {
+					if _, dup := p.closedIdx[p.cases[j].id]; !dup {
+						p.closedIdx[p.cases[j].id] = uint32(j)
+					}
+				}
+			}
+		}
+		if i, ok = p.closedIdx[caseID]; !ok {
+			return Trace{}, false
+		}
 	}
 	t, err := p.trace(&p.cases[i])
 	return t, err == nil
@@ -263,7 +284,7 @@ func (p *Projection) UnmarshalState(b []byte) error {
 	}
 	n := d.Len()
 	cases := make([]caseRec, 0, n)
-	index := make(map[string]uint32, n)
+	open := make(map[string]uint32)
 	for range n {
 		if d.Err != nil {
 			break
@@ -277,11 +298,12 @@ func (p *Projection) UnmarshalState(b []byte) error {
 		if err != nil || len(raws) == 0 || raws[0].typ != tReported || raws[len(raws)-1].at != c.last {
 			return fmt.Errorf("%w: case %q: steps do not decode", ErrState, c.id)
 		}
-		if _, dup := index[c.id]; dup {
-			return fmt.Errorf("%w: case %q twice", ErrState, c.id)
-		}
+		// An id may repeat only if a ledger reported a case again after
+		// closing it (its write side refuses that); Trace answers the first.
 		c.blob = blob
-		index[c.id] = uint32(len(cases))
+		if _, seen := open[c.id]; !seen && raws[len(raws)-1].typ != tClosed {
+			open[c.id] = uint32(len(cases))
+		}
 		cases = append(cases, c)
 	}
 	if d.Err != nil {
@@ -290,7 +312,7 @@ func (p *Projection) UnmarshalState(b []byte) error {
 	if len(d.B) != 0 {
 		return fmt.Errorf("%w: trailing bytes", ErrState)
 	}
-	p.strs, p.cases, p.index, p.latest = strs, cases, index, latest
+	p.strs, p.cases, p.open, p.closedIdx, p.latest = strs, cases, open, nil, latest
 	return nil
 }
 
