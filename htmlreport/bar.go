@@ -49,6 +49,7 @@ func vertical(c projections.Chart, t table, hist bool) string {
 	}
 	lo, hi := t.bounds()
 	ys := niceScale(lo, hi, 6, top+plotH, top)
+	ys.percent = c.YKind == projections.KindRate
 	left := maxTickWidth(ys) + 14
 	if c.YLabel != "" {
 		left += 20
@@ -82,7 +83,7 @@ func vertical(c projections.Chart, t table, hist bool) string {
 	labelled := true
 	for i := range t.names {
 		for j := range t.cats {
-			labelled = labelled && (!t.has[i][j] || textWidth(short(t.vals[i][j]), smallFs) <= barW+4)
+			labelled = labelled && (!t.has[i][j] || textWidth(valueText(c, t.vals[i][j]), smallFs) <= barW+4)
 		}
 	}
 	s.raw(`<g class="bars">`)
@@ -100,7 +101,7 @@ func vertical(c projections.Chart, t table, hist bool) string {
 				if v < 0 {
 					ly = y + smallFs + 2
 				}
-				s.text(x+barW/2, ly, "middle", `class="value"`, short(v))
+				s.text(x+barW/2, ly, "middle", `class="value"`, valueText(c, v))
 			}
 		}
 	}
@@ -167,6 +168,7 @@ func horizontal(c projections.Chart, t table) string {
 	}
 	lo, hi := t.bounds()
 	xs := niceScale(lo, hi, int(math.Max(3, plotW/90)), left, left+plotW)
+	xs.percent = c.YKind == projections.KindRate
 
 	open(&s, h+6, c.Title)
 	s.legend(legend, 12, 10, chartW-24)
@@ -188,9 +190,9 @@ func horizontal(c projections.Chart, t table) string {
 			x := xs.at(v)
 			s.rect(zero, y, x-zero, barH-1, "mark", colour(i), tip(t.names[i], cat, v))
 			if v >= 0 {
-				s.text(x+4, y+barH/2+3.5, "", `class="value"`, short(v))
+				s.text(x+4, y+barH/2+3.5, "", `class="value"`, valueText(c, v))
 			} else {
-				s.text(x-4, y+barH/2+3.5, "end", `class="value"`, short(v))
+				s.text(x-4, y+barH/2+3.5, "end", `class="value"`, valueText(c, v))
 			}
 		}
 	}

@@ -415,3 +415,20 @@ func TestGolden(t *testing.T) {
 		t.Errorf("page differs from %s (run with -update and review the diff); got:\n%s", path, page)
 	}
 }
+
+func TestRatesAreDrawnAsPercentages(t *testing.T) {
+	c := projections.Chart{Kind: "bar", ID: "r", Title: "rates", YKind: projections.KindRate,
+		Series: []projections.Series{{Name: "on time", Points: []projections.Point{{X: "roads", Y: 0.925}, {X: "water", Y: 0.5}}}}}
+	var b strings.Builder
+	if err := Write(&b, Document{Reports: []*projections.Report{{Projection: "x/v1", Title: "t", Charts: []projections.Chart{c}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">92.5%<", ">50%<"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("a rate chart lacks the label %s", want)
+		}
+	}
+	if strings.Contains(b.String(), ">0.93<") {
+		t.Error("a rate is labelled as a fraction")
+	}
+}

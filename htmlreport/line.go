@@ -26,6 +26,7 @@ func drawLine(c projections.Chart) drawn {
 	top := 12 + legendHeight(legend, chartW-24) + 8
 	lo, hi := t.bounds()
 	ys := niceScale(lo, hi, 6, top+plotH, top)
+	ys.percent = c.YKind == projections.KindRate
 	left := maxTickWidth(ys) + 14
 	if c.YLabel != "" {
 		left += 20

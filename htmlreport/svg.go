@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/govledger/govledger/projections"
 )
 
 // palette is the Okabe–Ito palette, which stays distinguishable under the
@@ -104,7 +106,8 @@ func (s *svg) rect(x, y, w, h float64, class, fill, tip string) {
 type scale struct {
 	lo, hi, a, b float64
 	ticks        []float64
-	dec          int // decimals of the tick labels
+	dec          int  // decimals of the tick labels
+	percent      bool // values are rates: label them as percentages
 }
 
 // at returns the pixel position of v.
@@ -116,7 +119,20 @@ func (sc scale) at(v float64) float64 {
 }
 
 // tickText formats a tick label.
-func (sc scale) tickText(v float64) string { return fixed(v, sc.dec) }
+func (sc scale) tickText(v float64) string {
+	if sc.percent {
+		return fixed(100*v, max(sc.dec-2, 0)) + "%"
+	}
+	return fixed(v, sc.dec)
+}
+
+// valueText formats a value label of chart c: a rate as a percentage.
+func valueText(c projections.Chart, v float64) string {
+	if c.YKind == projections.KindRate {
+		return trimZeros(fixed(100*v, 1)) + "%"
+	}
+	return short(v)
+}
 
 // niceScale returns a scale over a domain that includes lo, hi and 0,
 // widened to round tick values (steps of 1, 2 or 5 times a power of ten),

@@ -126,11 +126,14 @@ const (
 //     "min", "p50", "p90", "p95", "p99";
 //   - "network": Nodes and Edges (a directed graph).
 type Chart struct {
-	Kind   string   `json:"kind"`
-	ID     string   `json:"id"`
-	Title  string   `json:"title"`
-	XLabel string   `json:"x_label,omitempty"`
-	YLabel string   `json:"y_label,omitempty"`
+	Kind   string `json:"kind"`
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	XLabel string `json:"x_label,omitempty"`
+	YLabel string `json:"y_label,omitempty"`
+	// YKind is the kind of the values (a Column kind): "rate" values are
+	// fractions in [0, 1], drawn as percentages; "" is a plain number.
+	YKind  string   `json:"y_kind,omitempty"`
 	Series []Series `json:"series,omitempty"`
 	Nodes  []string `json:"nodes,omitempty"`
 	Edges  []Edge   `json:"edges,omitempty"`

@@ -150,7 +150,7 @@ func (p *Projection) Report(q projections.Query) (*projections.Report, error) {
 		rep.Rows = [][]any{}
 	}
 	rep.Charts = append([]projections.Chart{{Kind: "bar", ID: "turnout", Title: "Turnout by topic",
-		XLabel: "topic", YLabel: "counted / eligible", Series: []projections.Series{turnout}}}, rep.Charts...)
+		XLabel: "topic", YLabel: "counted / eligible", YKind: projections.KindRate, Series: []projections.Series{turnout}}}, rep.Charts...)
 	return rep, nil
 }
 

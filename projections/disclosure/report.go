@@ -155,7 +155,7 @@ func (p *Projection) topicReport(rep *projections.Report, asOf string) error {
 			XLabel: "option", YLabel: "ballots counted", Series: []projections.Series{s}})
 	}
 	rep.Charts = append([]projections.Chart{{Kind: "bar", ID: "turnout", Title: "Turnout by topic (topics shown)",
-		XLabel: "topic", YLabel: "counted / eligible", Series: []projections.Series{turnout}}}, charts...)
+		XLabel: "topic", YLabel: "counted / eligible", YKind: projections.KindRate, Series: []projections.Series{turnout}}}, charts...)
 	rep.Notes = []string{
 		"One row per community topic opened in [From, To); tallies are recomputed from the ballots, each re-checked, and a secret ballot is never linked to its voter.",
 		"A tally is disclosed only once the topic is closed (a running tally read at successive times would reveal single ballots) and only if at least k ballots were counted.",

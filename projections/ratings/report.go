@@ -285,7 +285,7 @@ func (p *Projection) periodNote() string {
 }
 
 func (p *Projection) charts(q projections.Query) []projections.Chart {
-	bar := projections.Chart{Kind: "bar", ID: "rates-by-unit", Title: "Three rates and composite by unit", XLabel: "unit", YLabel: "rate"}
+	bar := projections.Chart{Kind: "bar", ID: "rates-by-unit", Title: "Three rates and composite by unit", XLabel: "unit", YLabel: "rate", YKind: projections.KindRate}
 	names := []string{"response", "resolution", "satisfaction", "composite"}
 	for _, n := range names {
 		bar.Series = append(bar.Series, projections.Series{Name: n, Points: []projections.Point{}})
@@ -309,7 +309,7 @@ func (p *Projection) charts(q projections.Query) []projections.Chart {
 	if p.periodOfReport {
 		of = " of report"
 	}
-	line := projections.Chart{Kind: "line", ID: "composite-trend", Title: "Composite score by " + period + of, XLabel: period, YLabel: "composite",
+	line := projections.Chart{Kind: "line", ID: "composite-trend", Title: "Composite score by " + period + of, XLabel: period, YLabel: "composite", YKind: projections.KindRate,
 		Series: []projections.Series{{Name: "composite", Points: []projections.Point{}}}}
 	trend := p.newView(q, byAll, period).aggregate()
 	for _, k := range sortedKeys(trend) {

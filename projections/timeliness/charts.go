@@ -55,7 +55,7 @@ func (p *Projection) charts(q projections.Query, g *grouping) []projections.Char
 			onTime.Points = append(onTime.Points, projections.Point{X: g.label(a.key), Y: r})
 		}
 	}
-	rates := projections.Chart{Kind: "bar", ID: "rates-by-" + g.by, Title: "Same-day and on-time rates by " + g.by, YLabel: "rate", Series: []projections.Series{sameDay, onTime}}
+	rates := projections.Chart{Kind: "bar", ID: "rates-by-" + g.by, Title: "Same-day and on-time rates by " + g.by, YLabel: "rate", YKind: projections.KindRate, Series: []projections.Series{sameDay, onTime}}
 
 	// Histogram and trend over every case in the window.
 	hist := g.hist
@@ -88,6 +88,6 @@ func (p *Projection) charts(q projections.Query, g *grouping) []projections.Char
 	return []projections.Chart{
 		box, h, rates,
 		{Kind: "line", ID: "citizen-clock-trend", Title: "Mean citizen clock by " + period + " of report", XLabel: period, YLabel: "hours", Series: []projections.Series{mean}},
-		{Kind: "line", ID: "rates-trend", Title: "Same-day and on-time rates by " + period + " of report", XLabel: period, YLabel: "rate", Series: []projections.Series{tsd, tot}},
+		{Kind: "line", ID: "rates-trend", Title: "Same-day and on-time rates by " + period + " of report", XLabel: period, YLabel: "rate", YKind: projections.KindRate, Series: []projections.Series{tsd, tot}},
 	}
 }
