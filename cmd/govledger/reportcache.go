@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"os"
+	"sync"
 
 	"github.com/govledger/govledger/projections"
 	"github.com/govledger/govledger/store"
@@ -24,6 +27,7 @@ type reportCache struct{ side *pebblestore.Side }
 const maxCachedReport = 8 << 20
 
 type cacheEntry struct {
+	Program  string                `json:"program"`
 	Name     string                `json:"name"`
 	Config   string                `json:"config"`
 	Position uint64                `json:"position"`
@@ -41,6 +45,26 @@ func newReportCache(s store.Store) reportCache {
 	}
 	return reportCache{side: side}
 }
+
+// program identifies the running build (the SHA-256 of its executable), so
+// that a report cached by another build of the program (which may word or
+// chart a report differently within one projection version) is not used.
+var program = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
 
 func configOf(p projections.Projection) string {
 	if c, ok := p.(projections.Configured); ok {
@@ -68,7 +92,7 @@ func (c reportCache) get(ctx context.Context, p projections.Projection, q projec
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var e cacheEntry
-	if err := dec.Decode(&e); err != nil || e.Name != p.Name() || e.Config != configOf(p) || e.Position != head {
+	if err := dec.Decode(&e); err != nil || e.Program != program() || e.Name != p.Name() || e.Config != configOf(p) || e.Position != head {
 		return nil, false
 	}
 	for _, r := range e.Reports {
@@ -92,7 +116,7 @@ func (c reportCache) put(ctx context.Context, p projections.Projection, q projec
 	if c.side == nil {
 		return
 	}
-	b, err := json.Marshal(cacheEntry{Name: p.Name(), Config: configOf(p), Position: position, Reports: reports})
+	b, err := json.Marshal(cacheEntry{Program: program(), Name: p.Name(), Config: configOf(p), Position: position, Reports: reports})
 	if err != nil || len(b) > maxCachedReport {
 		return
 	}

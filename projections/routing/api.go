@@ -197,6 +197,43 @@ func (p *Projection) Network() []Handover {
 	return p.newView(projections.Query{}, byAll).network()
 }
 
+// Transfer is one edge of the transfer network: how many times a case
+// went from the unit holding it (the receiver of its previous dispatch)
+// to another unit. First dispatches, from the dispatch centre, are not
+// transfers.
+type Transfer struct {
+	From, To string
+	Count    int64
+}
+
+// Transfers returns the transfer network over all cases, sorted by from
+// and to: buck-passing between handling units, with the dispatcher in
+// between left out.
+func (p *Projection) Transfers() []Transfer {
+	return p.newView(projections.Query{}, byAll).transfers()
+}
+
+func (v *view) transfers() []Transfer {
+	p := v.p
+	type edge struct{ from, to uint32 }
+	counts := map[edge]int64{}
+	for i := range p.hops {
+		h := &p.hops[i]
+		if h.prev == 0 || !v.keep[h.caseIdx] {
+			continue
+		}
+		if from := p.hops[h.prev-1].to; from != h.to {
+			counts[edge{from, h.to}]++
+		}
+	}
+	out := make([]Transfer, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, Transfer{From: p.names[k.from], To: p.names[k.to], Count: n})
+	}
+	slices.SortFunc(out, func(a, b Transfer) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
+	return out
+}
+
 func (v *view) network() []Handover {
 	p := v.p
 	type edge struct{ from, to uint32 }

@@ -305,6 +305,7 @@ func (p *Projection) notes() []string {
 		"Return rate = returns / dispatches.",
 		"Ping-pong: a case that reaches a unit it has already left; a unit leaves a case when it sends it on, returns it, or holds it when it is dispatched elsewhere; a unit that resolved a case and gets it back after a reopening has not left it.",
 		"Contradiction: a rule or manual dispatch whose receiver differs from the unit the responsibility list in force at the dispatch's occurred_at routes the case's category and street to; a rule dispatch also contradicts when it cites another list version or the list routes nothing for the case; a manual dispatch of a case the list does not route is not judged. The list in force at t is the one with the latest effective_from at or before t (higher version on a tie).",
+		"Transfer network: an edge from the unit holding a case (the receiver of its previous dispatch) to the unit it was dispatched to next, whether it was returned in between or sent on; first dispatches are left out.",
 		"Handover network: an edge per (from, to) of the dispatches; dwell is the time from when the case last came to rest (reported, previous dispatch, return or reopening) to the dispatch that passed it on; mean and median (nearest rank) in hours.",
 		"From/To keep the cases reported in [From, To) with all of their dispatches and returns; periods are those of the report time, in " + p.loc.String() + ".",
 	}
@@ -335,6 +336,25 @@ func (p *Projection) charts(q projections.Query) []projections.Chart {
 	}
 	slices.Sort(net.Nodes)
 
+	transfers := v.transfers()
+	moved := projections.Chart{Kind: "network", ID: "transfer-network",
+		Title: "Transfers between units (the holder -> the next unit; first dispatches left out)"}
+	if len(transfers) > maxChartEdges {
+		slices.SortStableFunc(transfers, func(a, b Transfer) int { return cmp.Compare(b.Count, a.Count) })
+		moved.Title = fmt.Sprintf("Transfers between units: the %d most frequent of %d (first dispatches left out)", maxChartEdges, len(transfers))
+		transfers = transfers[:maxChartEdges]
+		slices.SortFunc(transfers, func(a, b Transfer) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
+	}
+	tnodes := map[string]bool{}
+	for _, e := range transfers {
+		tnodes[e.From], tnodes[e.To] = true, true
+		moved.Edges = append(moved.Edges, projections.Edge{From: e.From, To: e.To, Weight: float64(e.Count), Label: fmt.Sprint(e.Count)})
+	}
+	for n := range tnodes {
+		moved.Nodes = append(moved.Nodes, n)
+	}
+	slices.Sort(moved.Nodes)
+
 	tot := v.aggregate()[gkey{key: "(all)"}]
 	if tot == nil {
 		tot = &agg{}
@@ -348,5 +368,5 @@ func (p *Projection) charts(q projections.Query) []projections.Chart {
 	for i, r := range events.ReturnReasons {
 		bar.Series[0].Points = append(bar.Series[0].Points, projections.Point{X: r, Y: float64(tot.reasons[i])})
 	}
-	return []projections.Chart{net, hist, bar}
+	return []projections.Chart{moved, net, hist, bar}
 }

@@ -426,10 +426,10 @@ func TestNetwork(t *testing.T) {
 
 func TestCharts(t *testing.T) {
 	r := report(t, folded(t), projections.Query{})
-	if len(r.Charts) != 3 {
+	if len(r.Charts) != 4 {
 		t.Fatalf("%d charts", len(r.Charts))
 	}
-	net, hist, bar := r.Charts[0], r.Charts[1], r.Charts[2]
+	net, hist, bar := r.Charts[1], r.Charts[2], r.Charts[3]
 	if net.Kind != "network" || len(net.Edges) != 9 || len(net.Nodes) != 7 {
 		t.Errorf("network chart: kind %q, %d edges, %d nodes", net.Kind, len(net.Edges), len(net.Nodes))
 	}
@@ -630,5 +630,32 @@ func TestDefaultZone(t *testing.T) {
 		if got := r.Rows[0][1]; got != tt.want {
 			t.Errorf("zone %v: period %v, want %s", tt.zone, got, tt.want)
 		}
+	}
+}
+
+// TestTransfers: a case passed round three units and back is three
+// transfers, one per edge of the ring; a case dispatched once is none.
+func TestTransfers(t *testing.T) {
+	s := eventstest.New()
+	x, y := s.Case("X"), s.Case("Y")
+	x.Reported(events.ChannelHotline, eventstest.Pothole)
+	x.Dispatched(center, roads, events.ModeRule)
+	x.Returned(roads, events.ReasonWrongArea)
+	x.Dispatched(center, water, events.ModeManual)
+	x.Returned(water, events.ReasonUnclearOwnership)
+	x.Dispatched(center, env, events.ModeManual)
+	x.Returned(env, events.ReasonOverlappingDuties)
+	x.Dispatched(center, roads, events.ModeForced)
+	y.Reported(events.ChannelApp, eventstest.Leak)
+	y.Dispatched(center, water, events.ModeRule)
+	p := New(Config{})
+	projectiontest.Apply(t, p, projectiontest.Events(t, s.Drafts()))
+	want := []Transfer{{From: env, To: roads, Count: 1}, {From: roads, To: water, Count: 1}, {From: water, To: env, Count: 1}}
+	if got := p.Transfers(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Transfers() = %+v, want %+v", got, want)
+	}
+	r := report(t, p, projections.Query{})
+	if c := r.Charts[0]; c.ID != "transfer-network" || len(c.Edges) != 3 || len(c.Nodes) != 3 {
+		t.Errorf("transfer chart %+v", c)
 	}
 }
