@@ -8,7 +8,10 @@
 //     time comes from event timestamps only.
 //   - Apply MUST ignore event types it does not know (their payload is nil)
 //     and MUST NOT mutate or retain the event: e and e.Data are valid only
-//     during the call. The payload is the projection's to keep.
+//     during the call. The payload is the projection's to keep, and so are
+//     e's strings (Stream, Type, Actor fields), which are immutable Go
+//     strings: a projection may keep e.Stream or e.CaseID() as a map key
+//     without copying it.
 //   - A projection is named with a version ("timeliness/v1"); a new version
 //     means a rebuild from position 0.
 //   - Progress is a global position, never a time.

@@ -28,9 +28,17 @@ var (
 func (a storeSource) Head(ctx context.Context) (uint64, error) { return a.s.Head(ctx) }
 
 func (a storeSource) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events.Event) error) error {
-	return a.s.ReadAll(ctx, from, func(r store.Record) error { return fn(r.Position, &r.Event) })
+	var ev events.Event // one for the whole scan: &r.Event would escape, once per event
+	return a.s.ReadAll(ctx, from, func(r store.Record) error {
+		ev = r.Event
+		return fn(r.Position, &ev)
+	})
 }
 
 func (a storeSource) Follow(ctx context.Context, from uint64, fn func(uint64, *events.Event) error) error {
-	return a.s.Follow(ctx, from, func(r store.Record) error { return fn(r.Position, &r.Event) })
+	var ev events.Event
+	return a.s.Follow(ctx, from, func(r store.Record) error {
+		ev = r.Event
+		return fn(r.Position, &ev)
+	})
 }

@@ -113,7 +113,6 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	case r.typ == tReported && known:
 		return nil
 	case r.typ == tReported:
-		id = strings.Clone(id)
 		p.cases = append(p.cases, caseRec{id: id})
 		i = uint32(len(p.cases) - 1)
 		p.open[id] = i
@@ -122,6 +121,9 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	}
 	p.latest = max(p.latest, r.at)
 	c := &p.cases[i]
+	if c.blob == nil {
+		c.blob = make([]byte, 0, 64) // most traces fit: no regrowth
+	}
 	c.blob = appendRaw(c.blob, &r, c.last, &p.strs)
 	c.last = r.at
 	if r.typ == tClosed {
@@ -325,6 +327,9 @@ type interner struct {
 func newInterner() interner { return interner{s: []string{""}, m: map[string]uint32{"": 0}} }
 
 func (in *interner) id(s string) uint32 {
+	if s == "" {
+		return 0
+	}
 	if i, ok := in.m[s]; ok {
 		return i
 	}

@@ -49,7 +49,6 @@ package disclosure
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -215,7 +214,7 @@ func (p *Projection) Apply(pos uint64, e *events.Event, payload events.Payload) 
 			p.cells = append(p.cells, cell{key: key})
 		}
 		p.cells[c].reported++
-		p.live[strings.Clone(id)] = liveCase{cell: c, reported: at} // e.Stream may alias store memory
+		p.live[id] = liveCase{cell: c, reported: at} // e.Stream is an immutable string: no copy
 	case *events.CaseResolved:
 		if lc, ok := p.live[e.CaseID()]; ok {
 			lc.resolved, lc.resolvedAt = true, at

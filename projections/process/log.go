@@ -260,7 +260,7 @@ func (l *Log) add(caseID, activity, resource string, t time.Time, create bool) e
 		c := l.slot(slot)
 		c.first, c.since, c.res = at, 0, res
 		c.buf = append(c.buf[:0], uint16(ai), act)
-		l.open[strings.Clone(caseID)] = slot
+		l.open[caseID] = slot
 		a := l.aggs[ai]
 		a.cases++
 		a.events++

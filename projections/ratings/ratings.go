@@ -256,7 +256,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		if _, dup := p.live[id]; dup {
 			return nil
 		}
-		p.live[strings.Clone(id)] = uint32(len(p.cases))
+		p.live[id] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
 			reported: e.OccurredAt.Unix(),
 			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),

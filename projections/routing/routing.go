@@ -275,7 +275,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 			return nil
 		}
 		at := e.OccurredAt.Unix()
-		p.live[strings.Clone(id)] = uint32(len(p.cases))
+		p.live[id] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
 			reported: at,
 			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),
@@ -367,7 +367,7 @@ func (c *caseRec) restAt(t int64) {
 // name remembers the id of a case that a typed list shows.
 func (p *Projection) name(ci uint32, id string) {
 	if _, ok := p.named[ci]; !ok {
-		p.named[ci] = strings.Clone(id)
+		p.named[ci] = id
 	}
 }
 

@@ -264,7 +264,7 @@ func (p *Projection) report(id string, now int64, e *events.Event, rp *events.Ca
 		comm:     p.strs.id(rp.Location.Community),
 		grid:     p.strs.id(rp.Location.Grid),
 	})
-	p.live[strings.Clone(id)] = live{idx: uint32(len(p.recs) - 1)}
+	p.live[id] = live{idx: uint32(len(p.recs) - 1)}
 }
 
 // endHop ends the pending unsigned hop, if any, at now.
