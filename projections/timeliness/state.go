@@ -133,7 +133,7 @@ func (p *Projection) UnmarshalState(b []byte) (err error) {
 		hops = append(hops, h)
 	}
 	n = d.Len()
-	lv := make(map[string]live, n)
+	lv := make(map[string]*live, n)
 	last := ""
 	for i := range n {
 		if d.Err != nil {
@@ -148,7 +148,7 @@ func (p *Projection) UnmarshalState(b []byte) (err error) {
 			return bad("live case of an unknown record")
 		}
 		last = id
-		lv[id] = l
+		lv[id] = &l
 	}
 	if d.Err != nil {
 		return fmt.Errorf("%w: %w", ErrState, d.Err)

@@ -67,7 +67,7 @@ type Projection struct {
 	strs   interner
 	recs   []rec
 	hops   []hop
-	live   map[string]live
+	live   map[string]*live
 	latest int64 // latest occurred_at seen, unix seconds
 	// unknownPolicy counts cases whose deadline policy was not in the
 	// table and fell back to the default policy.
@@ -140,7 +140,7 @@ func New(cfg Config) *Projection {
 	if r == nil {
 		r = policy.Default()
 	}
-	return &Projection{rules: r, budget: max(cfg.Budget, 0), days: dayer{loc: r.Location()}, strs: newInterner(), live: map[string]live{}}
+	return &Projection{rules: r, budget: max(cfg.Budget, 0), days: dayer{loc: r.Location()}, strs: newInterner(), live: map[string]*live{}}
 }
 
 // Name returns "timeliness/v1".
@@ -196,7 +196,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	switch pl := payload.(type) {
 	case *events.CaseDispatched:
 		to := p.strs.id(pl.ToUnit)
-		p.endHop(&l, r, now)
+		p.endHop(l, r, now)
 		if r.intake == none {
 			r.intake = off(now, r.reported)
 		}
@@ -206,19 +206,19 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		}
 	case *events.CaseAccepted:
 		if l.pendUnit != 0 && p.strs.is(l.pendUnit, pl.Unit) {
-			p.endHop(&l, r, now)
+			p.endHop(l, r, now)
 		}
 		if r.accepted == none {
 			r.accepted = off(now, r.reported)
 		}
 	case *events.CaseReturned:
 		if l.pendUnit != 0 && p.strs.is(l.pendUnit, pl.Unit) {
-			p.endHop(&l, r, now)
+			p.endHop(l, r, now)
 		}
 	case *events.CaseExtended:
 		r.deadline = off(pl.NewDeadline.Unix(), r.reported)
 	case *events.CaseResolved:
-		p.endHop(&l, r, now)
+		p.endHop(l, r, now)
 		r.resolved = off(now, r.reported)
 		r.unit = p.strs.id(pl.Unit)
 		r.state = stResolved
@@ -236,10 +236,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		}
 		delete(p.live, id)
 		return nil
-	default:
-		return nil
 	}
-	p.live[id] = l
 	return nil
 }
 
@@ -264,7 +261,7 @@ func (p *Projection) report(id string, now int64, e *events.Event, rp *events.Ca
 		comm:     p.strs.id(rp.Location.Community),
 		grid:     p.strs.id(rp.Location.Grid),
 	})
-	p.live[id] = live{idx: uint32(len(p.recs) - 1)}
+	p.live[id] = &live{idx: uint32(len(p.recs) - 1)}
 }
 
 // endHop ends the pending unsigned hop, if any, at now.
