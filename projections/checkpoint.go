@@ -33,6 +33,10 @@ type Checkpoint struct {
 
 // EncodeCheckpoint returns the stored form of a checkpoint.
 func EncodeCheckpoint(name, config string, position uint64, state []byte) []byte {
+	return encodeCheckpoint(name, config, position, state, sha256.Sum256(state))
+}
+
+func encodeCheckpoint(name, config string, position uint64, state []byte, sum [32]byte) []byte {
 	b := make([]byte, 0, len(checkpointMagic)+len(name)+len(config)+3*binary.MaxVarintLen64+32+len(state))
 	b = append(b, checkpointMagic...)
 	b = binary.AppendUvarint(b, uint64(len(name)))
@@ -40,7 +44,6 @@ func EncodeCheckpoint(name, config string, position uint64, state []byte) []byte
 	b = binary.AppendUvarint(b, uint64(len(config)))
 	b = append(b, config...)
 	b = binary.AppendUvarint(b, position)
-	sum := sha256.Sum256(state)
 	b = append(b, sum[:]...)
 	return append(b, state...)
 }
@@ -128,7 +131,7 @@ func (r *Runner) load(ctx context.Context) error {
 }
 
 // checkpoint saves every healthy Stateful projection that moved since its
-// last checkpoint. States are serialized in parallel.
+// last checkpoint.
 func (r *Runner) checkpoint(ctx context.Context) error {
 	if r.cfg.Checkpoints == nil {
 		return nil
@@ -139,29 +142,19 @@ func (r *Runner) checkpoint(ctx context.Context) error {
 			todo = append(todo, s)
 		}
 	}
-	recs := make([][]byte, len(todo))
-	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	for i, s := range todo {
-		wg.Go(func() {
-			state, err := s.stateful.MarshalState()
-			if err != nil {
-				errs[i] = fmt.Errorf("projections: %s: marshal state: %w", s.p.Name(), err)
-				return
-			}
-			recs[i] = EncodeCheckpoint(s.p.Name(), s.config, s.pos, state)
-		})
-	}
-	wg.Wait()
-	for i, s := range todo {
-		if errs[i] != nil {
-			return errs[i]
+	// One at a time: a large state is serialized, written and dropped
+	// before the next, so that the peak memory is one state, not all.
+	for _, s := range todo {
+		state, err := s.stateful.MarshalState()
+		if err != nil {
+			return fmt.Errorf("projections: %s: marshal state: %w", s.p.Name(), err)
 		}
-		if err := r.cfg.Checkpoints.Put(ctx, checkpointKey(s.base), recs[i]); err != nil {
+		sum := sha256.Sum256(state)
+		rec := encodeCheckpoint(s.p.Name(), s.config, s.pos, state, sum)
+		if err := r.cfg.Checkpoints.Put(ctx, checkpointKey(s.base), rec); err != nil {
 			return fmt.Errorf("projections: write checkpoint of %s: %w", s.p.Name(), err)
 		}
-		cp, _ := DecodeCheckpoint(recs[i])
-		s.saved, s.digest = s.pos, cp.Digest
+		s.saved, s.digest = s.pos, hex.EncodeToString(sum[:])
 	}
 	return nil
 }
