@@ -82,6 +82,8 @@ type slot struct {
 	wantIdx  []bool // by type index (Runner.typeIndex); nil: every type
 	stateful Stateful
 	config   string
+	gen      uint64 // checkpoint generation in the store (0: none)
+	chunks   uint64 // its chunks
 	pos      uint64 // last position applied
 	saved    uint64 // last checkpointed position
 	digest   string // digest at saved, or at pos once computed

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -442,5 +443,63 @@ func TestRunnerRebuildsWhenConfigurationChanges(t *testing.T) {
 	r := run(other)
 	if other.applied != len(evs) || r.Status()[0].Rebuilt != "configuration changed" {
 		t.Errorf("changed configuration: applied %d, rebuilt %q", other.applied, r.Status()[0].Rebuilt)
+	}
+}
+
+// big has a state of several checkpoint chunks: the events it saw, padded.
+type big struct{ n int }
+
+func (b *big) Name() string { return "big/v1" }
+func (b *big) Apply(uint64, *events.Event, events.Payload) error {
+	b.n++
+	return nil
+}
+func (b *big) MarshalState() ([]byte, error) {
+	out := bytes.Repeat([]byte{'x'}, 2*projections.ChunkBytes+100)
+	return append(out, fmt.Sprint(b.n)...), nil
+}
+func (b *big) UnmarshalState(s []byte) error {
+	if len(s) < 2*projections.ChunkBytes+100 {
+		return errors.New("short")
+	}
+	_, err := fmt.Sscan(string(s[2*projections.ChunkBytes+100:]), &b.n)
+	return err
+}
+
+func TestCheckpointsAreChunkedAndReplaced(t *testing.T) {
+	ctx := context.Background()
+	evs := story(t, 10)
+	src := newSource(evs[:20])
+	cps := &projections.MemCheckpoints{}
+	run := func() (*big, *projections.Runner) {
+		b := &big{}
+		r, _ := projections.NewRunner(projections.RunnerConfig{Source: src, Checkpoints: cps}, registry(t, b))
+		if err := r.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return b, r
+	}
+	run()
+	cp, ok, err := projections.ReadCheckpoint(ctx, cps, "big")
+	if err != nil || !ok || cp.Chunks != 3 || cp.Generation != 1 || cp.Position != 20 {
+		t.Fatalf("checkpoint %+v %v %v, want 3 chunks of generation 1 at 20", cp.Digest, ok, err)
+	}
+	src.append(evs[20:]...)
+	b, _ := run()
+	if b.n != len(evs) {
+		t.Fatalf("resumed count %d, want %d", b.n, len(evs))
+	}
+	for i := range uint64(3) {
+		if _, ok, _ := cps.Get(ctx, fmt.Appendf(nil, "projection/big/%016x/%016x", 1, i)); ok {
+			t.Errorf("chunk %d of the replaced generation is still there", i)
+		}
+	}
+	// A missing chunk makes the checkpoint unreadable: rebuilt, not trusted.
+	if err := cps.Delete(ctx, fmt.Appendf(nil, "projection/big/%016x/%016x", 2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	b, r := run()
+	if b.n != len(evs) || !strings.Contains(r.Status()[0].Rebuilt, "chunk 1 of 3 is missing") {
+		t.Fatalf("after losing a chunk: count %d, status %+v", b.n, r.Status()[0])
 	}
 }

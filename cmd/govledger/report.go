@@ -36,6 +36,12 @@ The report names the projection and version, the ledger position it
 stands at and the state digest: the same ledger and query give a
 byte-identical JSON report.`
 
+// A Pebble side keyspace keeps checkpoints and deletes replaced chunks.
+var (
+	_ projections.Checkpoints = (*pebblestore.Side)(nil)
+	_ projections.Deleter     = (*pebblestore.Side)(nil)
+)
+
 // multiReporter is a projection that answers with several reports (the
 // process mining views).
 type multiReporter interface {

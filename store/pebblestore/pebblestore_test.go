@@ -443,6 +443,7 @@ func TestSide(t *testing.T) {
 	if v, ok, err := cp.Get(ctx, []byte("proj/b")); err != nil || !ok || string(v) != "2" {
 		t.Fatalf("Get = %q %v %v", v, ok, err)
 	}
+
 	if err := cp.Delete(ctx, []byte("proj/c")); err != nil {
 		t.Fatal(err)
 	}
