@@ -49,7 +49,11 @@ type multiReporter interface {
 }
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report", "<projection>|all", reportDoc)
+	doc := reportDoc
+	if reg, err := builtins(builtinOptions{k: 5}); err == nil {
+		doc += "\n\nProjections: " + strings.Join(reg.Names(), ", ") + "."
+	}
+	fs := newFlags(e, "report", "<projection>|all", doc)
 	dir := dirFlag(fs)
 	opt := optionFlags(fs)
 	by := fs.String("by", "", "group by: unit, category, channel, street, community, grid")
