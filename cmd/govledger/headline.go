@@ -35,6 +35,7 @@ func headline(ctx context.Context, w io.Writer, s store.Store, opt builtinOption
 	}
 	elapsed := time.Since(start)
 	pos := r.Position()
+	warm(ctx, s, r, reg.All())
 	fmt.Fprintf(w, "projections: %d built-ins replayed %d events in %s (%.0f events/s) and checkpointed\n\n",
 		reg.Len(), pos, elapsed.Round(time.Millisecond), float64(pos)/elapsed.Seconds())
 

@@ -46,6 +46,7 @@ func runProjections(ctx context.Context, e *env, args []string) error {
 	if runErr != nil && !errors.Is(runErr, projections.ErrApply) {
 		return runErr
 	}
+	warm(ctx, s, r, reg.All())
 	st := r.Status()
 	if *format == "json" {
 		if err := writeJSON(e.stdout, st); err != nil {

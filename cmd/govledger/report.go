@@ -42,6 +42,16 @@ var (
 	_ projections.Deleter     = (*pebblestore.Side)(nil)
 )
 
+// listings are the projections whose report is a row per case (hundreds
+// of megabytes on a large ledger): `report all` and the cache warm-up
+// leave them out; they answer when asked by name.
+var listings = map[string]bool{"casetrace": true}
+
+func isListing(p projections.Projection) bool {
+	base, _, _ := projections.SplitName(p.Name())
+	return listings[base]
+}
+
 // multiReporter is a projection that answers with several reports (the
 // process mining views).
 type multiReporter interface {
@@ -92,7 +102,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var chosen []projections.Projection
 	if name == "all" {
 		for _, p := range reg.All() {
-			if base, _, _ := projections.SplitName(p.Name()); base == "casetrace" {
+			if isListing(p) {
 				continue // a row per case: ask for it by name
 			}
 			if _, ok := p.(projections.Reporter); ok {

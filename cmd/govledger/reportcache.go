@@ -122,3 +122,33 @@ func (c reportCache) put(ctx context.Context, p projections.Projection, q projec
 	}
 	_ = c.side.Put(ctx, cacheKey(p, q), b)
 }
+
+// warm caches the default report (the zero Query) of every Reporter the
+// runner brought to head, so that the first `govledger report <name>`
+// after a catch-up is answered from the cache. Per-case listings are left
+// out.
+func warm(ctx context.Context, s store.Store, r *projections.Runner, ps []projections.Projection) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return
+	}
+	cache := newReportCache(s)
+	at := map[string]projections.Status{}
+	for _, st := range r.Status() {
+		at[st.Name] = st
+	}
+	for _, p := range ps {
+		st := at[p.Name()]
+		if _, ok := p.(projections.Reporter); !ok || isListing(p) || st.Position != head || st.Err != nil {
+			continue
+		}
+		rs, err := reportsOf(p, projections.Query{})
+		if err != nil {
+			continue
+		}
+		for _, rep := range rs {
+			rep.Projection, rep.Position, rep.Digest = p.Name(), st.Position, st.Digest
+		}
+		cache.put(ctx, p, projections.Query{}, head, rs)
+	}
+}
