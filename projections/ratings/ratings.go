@@ -30,11 +30,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/projections/internal/places"
 )
 
 // Name is the projection's name and version.
@@ -87,11 +87,7 @@ type Projection struct {
 	basically      float64
 	periodOfReport bool
 
-	names []string
-	ids   map[string]uint32
-
-	locs   []location
-	locIDs map[location]uint32
+	tab places.Table // interned names and locations
 
 	cases   []caseRec
 	live    map[string]uint32 // case id -> index, for cases not closed
@@ -107,7 +103,6 @@ var (
 
 // location is where a case comes from: street, community, grid and
 // channel name ids (few distinct tuples: about one per grid and channel).
-type location struct{ street, community, grid, channel uint32 }
 
 // Case flags.
 const (
@@ -181,10 +176,7 @@ func New(cfg Config) (*Projection, error) {
 }
 
 func (p *Projection) reset() {
-	p.names = []string{""}
-	p.ids = map[string]uint32{"": 0}
-	p.locs = nil
-	p.locIDs = map[location]uint32{}
+	p.tab.Reset()
 	p.cases = nil
 	p.live = map[string]uint32{}
 	p.invalid = nil
@@ -214,28 +206,6 @@ func (p *Projection) Types() []string {
 	}
 }
 
-func (p *Projection) intern(s string) uint32 {
-	if id, ok := p.ids[s]; ok {
-		return id
-	}
-	s = strings.Clone(s)
-	id := uint32(len(p.names))
-	p.names = append(p.names, s)
-	p.ids[s] = id
-	return id
-}
-
-func (p *Projection) internLoc(l events.Location, channel string) uint32 {
-	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid), p.intern(channel)}
-	if id, ok := p.locIDs[k]; ok {
-		return id
-	}
-	id := uint32(len(p.locs))
-	p.locs = append(p.locs, k)
-	p.locIDs[k] = id
-	return id
-}
-
 // handler returns the name id of a case's handling unit (0: none).
 func handler(c *caseRec) uint32 {
 	if c.flags&cResolved != 0 {
@@ -259,16 +229,16 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		p.live[id] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
 			reported: e.OccurredAt.Unix(),
-			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),
+			cat:      p.tab.Name(pl.Category), loc: p.tab.Loc(pl.Location, pl.Channel),
 		})
 	case *events.CaseDispatched:
 		if ci, ok := p.live[e.CaseID()]; ok {
-			p.cases[ci].lastTo = p.intern(pl.ToUnit)
+			p.cases[ci].lastTo = p.tab.Name(pl.ToUnit)
 		}
 	case *events.CaseResolved:
 		if ci, ok := p.live[e.CaseID()]; ok {
 			c := &p.cases[ci]
-			c.resolvedUnit = p.intern(pl.Unit)
+			c.resolvedUnit = p.tab.Name(pl.Unit)
 			c.flags |= cResolved | cEverResolved
 		}
 	case *events.CaseReopened:
@@ -296,7 +266,7 @@ func (p *Projection) rated(at int64, ci uint32, r *events.CaseRated) {
 	c := &p.cases[ci]
 	unit := handler(c)
 	if !r.Valid {
-		p.invalid = append(p.invalid, invalidRating{at: at, caseIdx: ci, unit: unit, reason: p.intern(r.InvalidReason)})
+		p.invalid = append(p.invalid, invalidRating{at: at, caseIdx: ci, unit: unit, reason: p.tab.Name(r.InvalidReason)})
 		return
 	}
 	if c.flags&cRated != 0 && c.superseded < math.MaxUint16 {

@@ -85,7 +85,7 @@ func (p *Projection) label(id uint32) string {
 	if id == 0 {
 		return None
 	}
-	return p.names[id]
+	return p.tab.Names[id]
 }
 
 // key is the group of a fact of case c attributed to unit u.
@@ -97,18 +97,18 @@ func (v *view) key(c *caseRec, u uint32) string {
 	case projections.ByCategory:
 		return p.label(c.cat)
 	case projections.ByChannel:
-		return p.label(p.locs[c.loc].channel)
+		return p.label(p.tab.Locs[c.loc].Channel)
 	case projections.ByStreet:
-		return p.label(p.locs[c.loc].street)
+		return p.label(p.tab.Locs[c.loc].Street)
 	case projections.ByCommunity:
-		return p.label(p.locs[c.loc].community)
+		return p.label(p.tab.Locs[c.loc].Community)
 	case projections.ByGrid:
-		return p.label(p.locs[c.loc].grid)
+		return p.label(p.tab.Locs[c.loc].Grid)
 	}
 	if u == 0 {
 		return Unassigned
 	}
-	return p.names[u]
+	return p.tab.Names[u]
 }
 
 func (v *view) aggregate() map[gkey]*agg {

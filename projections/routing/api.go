@@ -123,15 +123,15 @@ func (p *Projection) PingPong() []PingPongCase {
 		}
 		pc := PingPongCase{Case: id, Reported: time.Unix(c.reported, 0).In(p.loc), Handler: Unassigned}
 		if u := handler(c); u != 0 {
-			pc.Handler = p.names[u]
+			pc.Handler = p.tab.Names[u]
 		}
 		for j, h := range p.chain(ci) {
 			if j == 0 {
-				pc.Path = append(pc.Path, p.names[h.from])
+				pc.Path = append(pc.Path, p.tab.Names[h.from])
 			}
-			pc.Path = append(pc.Path, p.names[h.to])
+			pc.Path = append(pc.Path, p.tab.Names[h.to])
 			if h.flags&hPingPong != 0 && pc.Revisited == "" {
-				pc.Revisited = p.names[h.to]
+				pc.Revisited = p.tab.Names[h.to]
 			}
 		}
 		out = append(out, pc)
@@ -171,9 +171,9 @@ func (p *Projection) Contradictions() []Contradiction {
 		c := &p.cases[h.caseIdx]
 		out = append(out, Contradiction{
 			Case: p.named[h.caseIdx], At: time.Unix(k.at, 0).In(p.loc), Mode: modeNames[h.mode],
-			Category: p.names[c.cat], Street: p.names[p.locs[c.loc].street],
+			Category: p.tab.Names[c.cat], Street: p.tab.Names[p.tab.Locs[c.loc].Street],
 			ListVersion: int(k.inForce), CitedVersion: int(k.cited),
-			Expected: p.names[k.expected], Actual: p.names[h.to],
+			Expected: p.tab.Names[k.expected], Actual: p.tab.Names[h.to],
 		})
 	}
 	slices.SortStableFunc(out, func(a, b Contradiction) int { return cmp.Compare(a.Case, b.Case) })
@@ -228,7 +228,7 @@ func (v *view) transfers() []Transfer {
 	}
 	out := make([]Transfer, 0, len(counts))
 	for k, n := range counts {
-		out = append(out, Transfer{From: p.names[k.from], To: p.names[k.to], Count: n})
+		out = append(out, Transfer{From: p.tab.Names[k.from], To: p.tab.Names[k.to], Count: n})
 	}
 	slices.SortFunc(out, func(a, b Transfer) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })
 	return out
@@ -253,7 +253,7 @@ func (v *view) network() []Handover {
 	}
 	out := make([]Handover, 0, len(dists))
 	for k, d := range dists {
-		out = append(out, Handover{From: p.names[k.from], To: p.names[k.to], Count: d.Count(),
+		out = append(out, Handover{From: p.tab.Names[k.from], To: p.tab.Names[k.to], Count: d.Count(),
 			MeanHours: projections.Round4(d.Mean() / 3600), MedianHours: projections.Hours(d.Quantile(0.5))})
 	}
 	slices.SortFunc(out, func(a, b Handover) int { return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To)) })

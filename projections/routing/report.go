@@ -82,7 +82,7 @@ func (p *Projection) label(id uint32) string {
 	if id == 0 {
 		return None
 	}
-	return p.names[id]
+	return p.tab.Names[id]
 }
 
 // handler returns the name id of a case's handling unit (0: none).
@@ -102,16 +102,16 @@ func (v *view) caseKey(c *caseRec) string {
 	case projections.ByCategory:
 		return p.label(c.cat)
 	case projections.ByChannel:
-		return p.label(p.locs[c.loc].channel)
+		return p.label(p.tab.Locs[c.loc].Channel)
 	case projections.ByStreet:
-		return p.label(p.locs[c.loc].street)
+		return p.label(p.tab.Locs[c.loc].Street)
 	case projections.ByCommunity:
-		return p.label(p.locs[c.loc].community)
+		return p.label(p.tab.Locs[c.loc].Community)
 	case projections.ByGrid:
-		return p.label(p.locs[c.loc].grid)
+		return p.label(p.tab.Locs[c.loc].Grid)
 	}
 	if u := handler(c); u != 0 {
-		return p.names[u]
+		return p.tab.Names[u]
 	}
 	return Unassigned
 }
@@ -180,7 +180,7 @@ func (v *view) aggregate() map[gkey]*agg {
 		c := &p.cases[r.caseIdx]
 		a := get(gkey{v.hopKey(c, r.unit), v.period(c)})
 		a.returns++
-		a.reasons[reasonIndex(p.names[r.reason])]++
+		a.reasons[reasonIndex(p.tab.Names[r.reason])]++
 	}
 	return out
 }

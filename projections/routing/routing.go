@@ -40,11 +40,11 @@ package routing
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/projections/internal/places"
 )
 
 // Name is the projection's name and version.
@@ -65,11 +65,7 @@ type Config struct {
 type Projection struct {
 	loc *time.Location
 
-	names []string          // interned names; names[0] == ""
-	ids   map[string]uint32 // name -> index in names
-
-	locs   []location          // interned (street, community, grid, channel)
-	locIDs map[location]uint32 // location -> index in locs
+	tab places.Table // interned names and locations
 
 	lists []list // responsibility lists by publication, one per version
 
@@ -90,7 +86,6 @@ var (
 
 // location is where a case comes from: street, community, grid and
 // channel name ids (few distinct tuples: about one per grid and channel).
-type location struct{ street, community, grid, channel uint32 }
 
 // Dispatch modes as stored.
 const (
@@ -200,10 +195,7 @@ func New(cfg Config) *Projection {
 }
 
 func (p *Projection) reset() {
-	p.names = []string{""}
-	p.ids = map[string]uint32{"": 0}
-	p.locs = nil
-	p.locIDs = map[location]uint32{}
+	p.tab.Reset()
 	p.lists = nil
 	p.cases = nil
 	p.live = map[string]uint32{}
@@ -238,28 +230,6 @@ func (p *Projection) Types() []string {
 	}
 }
 
-func (p *Projection) intern(s string) uint32 {
-	if id, ok := p.ids[s]; ok {
-		return id
-	}
-	s = strings.Clone(s)
-	id := uint32(len(p.names))
-	p.names = append(p.names, s)
-	p.ids[s] = id
-	return id
-}
-
-func (p *Projection) internLoc(l events.Location, channel string) uint32 {
-	k := location{p.intern(l.Street), p.intern(l.Community), p.intern(l.Grid), p.intern(channel)}
-	if id, ok := p.locIDs[k]; ok {
-		return id
-	}
-	id := uint32(len(p.locs))
-	p.locs = append(p.locs, k)
-	p.locIDs[k] = id
-	return id
-}
-
 // Apply folds one event. It never fails: events it cannot place (an
 // unknown case) are ignored.
 func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) error {
@@ -278,7 +248,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		p.live[id] = uint32(len(p.cases))
 		p.cases = append(p.cases, caseRec{
 			reported: at,
-			cat:      p.intern(pl.Category), loc: p.internLoc(pl.Location, pl.Channel),
+			cat:      p.tab.Name(pl.Category), loc: p.tab.Loc(pl.Location, pl.Channel),
 		})
 	case *events.CaseDispatched:
 		if ci, ok := p.live[e.CaseID()]; ok {
@@ -287,8 +257,8 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	case *events.CaseReturned:
 		if ci, ok := p.live[e.CaseID()]; ok {
 			c := &p.cases[ci]
-			unit := p.intern(pl.Unit)
-			p.rets = append(p.rets, ret{caseIdx: ci, unit: unit, reason: p.intern(pl.Reason)})
+			unit := p.tab.Name(pl.Unit)
+			p.rets = append(p.rets, ret{caseIdx: ci, unit: unit, reason: p.tab.Name(pl.Reason)})
 			if c.lastHop != 0 && p.hops[c.lastHop-1].to == unit {
 				p.hops[c.lastHop-1].flags |= hLeft
 				c.flags &^= cHolding
@@ -298,7 +268,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 	case *events.CaseResolved:
 		if ci, ok := p.live[e.CaseID()]; ok {
 			c := &p.cases[ci]
-			c.resolvedUnit = p.intern(pl.Unit)
+			c.resolvedUnit = p.tab.Name(pl.Unit)
 			c.flags = c.flags&^cHolding | cResolved
 		}
 	case *events.CaseReopened:
@@ -322,7 +292,7 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 // dispatched folds one case.dispatched of case ci (id) at unix time at.
 func (p *Projection) dispatched(at int64, ci uint32, id string, d *events.CaseDispatched) {
 	c := &p.cases[ci]
-	from, to := p.intern(d.FromUnit), p.intern(d.ToUnit)
+	from, to := p.tab.Name(d.FromUnit), p.tab.Name(d.ToUnit)
 	h := hop{caseIdx: ci, from: from, to: to, prev: c.lastHop, mode: modeOf(d.Mode)}
 	h.dwell = uint32(min(max(at-c.reported-int64(c.rest), 0), math.MaxUint32))
 	if c.lastHop != 0 && c.flags&cHolding != 0 && c.lastTo != to {
@@ -379,7 +349,7 @@ func (p *Projection) judge(at int64, c *caseRec, h *hop, cited int) (contradicti
 	if l != nil {
 		k.inForce = l.version
 		var r rule
-		if r, routed = l.route(c.cat, p.locs[c.loc].street); routed {
+		if r, routed = l.route(c.cat, p.tab.Locs[c.loc].Street); routed {
 			k.expected = r.unit
 		}
 	}
@@ -437,10 +407,10 @@ func (p *Projection) publish(r *events.ResponsibilityPublished) {
 	if r.ListVersion < 1 {
 		return
 	}
-	l := list{version: uint32(r.ListVersion), from: r.EffectiveFrom.Unix(), fallback: p.intern(r.Fallback)}
+	l := list{version: uint32(r.ListVersion), from: r.EffectiveFrom.Unix(), fallback: p.tab.Name(r.Fallback)}
 	l.rules = make([]rule, len(r.Rules))
 	for i, x := range r.Rules {
-		l.rules[i] = rule{p.intern(x.ID), p.intern(x.Category), p.intern(x.Street), p.intern(x.Unit)}
+		l.rules[i] = rule{p.tab.Name(x.ID), p.tab.Name(x.Category), p.tab.Name(x.Street), p.tab.Name(x.Unit)}
 	}
 	l.buildIndex()
 	for i := range p.lists {

@@ -394,9 +394,9 @@ func TestRouteMatchesEvents(t *testing.T) {
 	for _, cat := range []string{"c1", "c2", "c3", "c4", ""} {
 		for _, st := range []string{"", "s1", "s2", "s3"} {
 			want, wok := pub.Route(cat, st)
-			got, gok := p.lists[0].route(p.intern(cat), p.intern(st))
-			if wok != gok || gok && p.names[got.unit] != want.Unit {
-				t.Errorf("route(%q, %q) = %q %v, Route gives %q %v", cat, st, p.names[got.unit], gok, want.Unit, wok)
+			got, gok := p.lists[0].route(p.tab.Name(cat), p.tab.Name(st))
+			if wok != gok || gok && p.tab.Names[got.unit] != want.Unit {
+				t.Errorf("route(%q, %q) = %q %v, Route gives %q %v", cat, st, p.tab.Names[got.unit], gok, want.Unit, wok)
 			}
 		}
 	}

@@ -22,14 +22,7 @@ const stateMagic = "routing/v1\x00\x01"
 func (p *Projection) MarshalState() ([]byte, error) {
 	b := make([]byte, 0, 64+len(p.cases)*24+len(p.hops)*10)
 	b = append(b, stateMagic...)
-	b = binary.AppendUvarint(b, uint64(len(p.names)))
-	for _, s := range p.names {
-		b = stats.AppendString(b, s)
-	}
-	b = binary.AppendUvarint(b, uint64(len(p.locs)))
-	for _, l := range p.locs {
-		b = uv(b, l.street, l.community, l.grid, l.channel)
-	}
+	b = p.tab.AppendBinary(b)
 	b = binary.AppendUvarint(b, uint64(len(p.lists)))
 	for _, l := range p.lists {
 		b = binary.AppendUvarint(b, uint64(l.version))
@@ -133,37 +126,11 @@ func (p *Projection) unmarshal(b []byte) error {
 	p.reset()
 	r := &reader{stats.Decoder{B: b[len(stateMagic):]}}
 
-	n := r.Len()
-	if r.Err == nil && n == 0 {
-		return errors.New("no names")
+	if err := p.tab.Decode(&r.Decoder); err != nil {
+		return err
 	}
-	p.names = make([]string, 0, n)
-	p.ids = make(map[string]uint32, n)
-	for i := range n {
-		s := r.String()
-		if r.Err != nil {
-			break
-		}
-		if _, dup := p.ids[s]; dup || i == 0 && s != "" {
-			return fmt.Errorf("name %d %q repeats", i, s)
-		}
-		p.ids[s] = uint32(i)
-		p.names = append(p.names, s)
-	}
-	nn := len(p.names)
-
-	n = r.Len()
-	for range n {
-		l := location{r.id(nn, "street"), r.id(nn, "community"), r.id(nn, "grid"), r.id(nn, "channel")}
-		if r.Err != nil {
-			break
-		}
-		if _, dup := p.locIDs[l]; dup {
-			return errors.New("location repeats")
-		}
-		p.locIDs[l] = uint32(len(p.locs))
-		p.locs = append(p.locs, l)
-	}
+	nn := len(p.tab.Names)
+	var n int
 
 	n = r.Len()
 	for range n {
@@ -194,7 +161,7 @@ func (p *Projection) unmarshal(b []byte) error {
 	for i := range p.cases {
 		c := &p.cases[i]
 		c.reported, c.rest = r.Varint(), r.u32("rest")
-		c.cat, c.loc = r.id(nn, "category"), r.id(len(p.locs), "location")
+		c.cat, c.loc = r.id(nn, "category"), r.id(len(p.tab.Locs), "location")
 		c.resolvedUnit, c.lastTo = r.id(nn, "unit"), r.id(nn, "unit")
 		c.lastHop, c.hops = r.u32("last hop"), r.u32("hops")
 		c.firstMode, c.flags = r.Byte(), r.Byte()
