@@ -144,6 +144,17 @@ func TestTrace(t *testing.T) {
 
 func TestReportCacheAnswersOnlyAtTheHead(t *testing.T) {
 	dir := storyLedger(t)
+	// Every format prints the same from the cache as from a replay: a rate
+	// of 100% stays a rate, not a count of one.
+	for _, format := range []string{"table", "csv", "json"} {
+		fresh := mustRun(t, "report", "timeliness", "--dir", dir, "--format", format, "--by", "category")
+		if cached := mustRun(t, "report", "timeliness", "--dir", dir, "--format", format, "--by", "category"); cached != fresh {
+			t.Fatalf("%s: the cached report prints differently:\n%s\n%s", format, fresh, cached)
+		}
+		if format == "table" && !strings.Contains(fresh, "100.0%") {
+			t.Fatalf("the story should show a rate of 100%%:\n%s", fresh)
+		}
+	}
 	first := mustRun(t, "report", "timeliness", "--dir", dir, "--format", "json", "--by", "channel")
 	cached := mustRun(t, "report", "timeliness", "--dir", dir, "--format", "json", "--by", "channel")
 	if cached != first {

@@ -98,12 +98,21 @@ func (c reportCache) get(ctx context.Context, p projections.Projection, q projec
 	for _, r := range e.Reports {
 		for _, row := range r.Rows {
 			for i, v := range row {
-				if n, ok := v.(json.Number); ok {
+				n, ok := v.(json.Number)
+				if !ok {
+					continue
+				}
+				// The Go type a fresh report has: counts are integers,
+				// rates, hours and numbers are floats (1.0 is a rate of
+				// 100%, not a count of one).
+				if i < len(r.Columns) && r.Columns[i].Kind == projections.KindCount {
 					if x, err := n.Int64(); err == nil {
 						row[i] = x
-					} else if f, err := n.Float64(); err == nil {
-						row[i] = f
+						continue
 					}
+				}
+				if f, err := n.Float64(); err == nil {
+					row[i] = f
 				}
 			}
 		}
