@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/govledger/govledger/events"
 	"github.com/transparency-dev/merkle/compact"
@@ -98,8 +99,9 @@ func nodeKey(id compact.NodeID) []byte {
 // serialised, and reads never wait for the store behind an append.
 type Log struct {
 	store NodeStore
-	mu    sync.Mutex
-	rng   *compact.Range // leaves [0, size)
+	size  atomic.Uint64 // rng.End(), readable without mu
+	mu    sync.Mutex    // serialises appends; guards rng
+	rng   *compact.Range
 }
 
 // OpenLog returns the log kept in store, empty if the store holds none.
@@ -109,13 +111,14 @@ func OpenLog(ctx context.Context, store NodeStore) (*Log, error) {
 		return nil, fmt.Errorf("open merkle log: %w", err)
 	}
 	if !ok {
-		return &Log{store: store, rng: factory.NewEmptyRange(0)}, nil
+		return &Log{store: store, rng: factory.NewEmptyRange(0)}, nil // size 0
 	}
 	rng, err := decodeState(v)
 	if err != nil {
 		return nil, err
 	}
 	l := &Log{store: store, rng: rng}
+	l.size.Store(rng.End())
 	// The compact range is also stored node by node; they must agree.
 	stored, err := l.nodes(ctx, compact.RangeNodes(0, rng.End(), nil))
 	if err != nil {
@@ -152,11 +155,7 @@ func decodeState(v []byte) (*compact.Range, error) {
 }
 
 // Size returns the number of leaves in the log.
-func (l *Log) Size() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.rng.End()
-}
+func (l *Log) Size() uint64 { return l.size.Load() }
 
 // Append adds the given event hashes as leaves, in order, and persists the
 // new nodes and the new size in one PutMany. When it returns an error the
@@ -198,6 +197,7 @@ func (l *Log) appendLeaves(ctx context.Context, leaves [][]byte) error {
 		return fmt.Errorf("append to merkle log: %w", err)
 	}
 	l.rng = next
+	l.size.Store(next.End())
 	return nil
 }
 

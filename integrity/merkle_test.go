@@ -214,11 +214,11 @@ func TestSizeOutOfRange(t *testing.T) {
 	ctx := context.Background()
 	l, _, _ := newLog(t, 5)
 	for name, err := range map[string]error{
-		"root beyond size":         second(l.Root(ctx, 6)),
-		"inclusion beyond size":    second(l.InclusionProof(ctx, 0, 6)),
-		"index not below size":     second(l.InclusionProof(ctx, 3, 3)),
-		"consistency beyond size":  second(l.ConsistencyProof(ctx, 1, 6)),
-		"consistency size1>size2 ": second(l.ConsistencyProof(ctx, 4, 3)),
+		"root beyond size":        second(l.Root(ctx, 6)),
+		"inclusion beyond size":   second(l.InclusionProof(ctx, 0, 6)),
+		"index not below size":    second(l.InclusionProof(ctx, 3, 3)),
+		"consistency beyond size": second(l.ConsistencyProof(ctx, 1, 6)),
+		"consistency size1>size2": second(l.ConsistencyProof(ctx, 4, 3)),
 	} {
 		if !errors.Is(err, integrity.ErrTreeSize) {
 			t.Errorf("%s: got %v, want ErrTreeSize", name, err)
