@@ -1,8 +1,14 @@
 // Package integrity checks that a ledger was never rewritten: every event's
 // hash covers its bytes, every stream is an unbroken hash chain with
-// consecutive versions, and the global order has no gaps. It knows only
+// consecutive versions, and the global order has no gaps (ChainVerifier).
+//
+// Over the global order it keeps an RFC 6962 Merkle log of event hashes
+// (Log, over a NodeStore), whose roots and inclusion and consistency proofs
+// anyone can check with the pure VerifyInclusion and VerifyConsistency, and
+// it signs and parses checkpoints (origin, size, root) in the
+// transparency-log signed-note format, with ed25519 keys. It knows only
 // package events; ledgers, stores and bundles feed it records in global
-// order. (The Merkle log and signed checkpoints arrive here too.)
+// order.
 package integrity
 
 import (
