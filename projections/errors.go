@@ -31,6 +31,7 @@ type ApplyError struct {
 	Err        error
 }
 
+// Error names the projection, the position, the event and the cause.
 func (e *ApplyError) Error() string {
 	return fmt.Sprintf("projections: %s stopped at position %d (%s %s): %v", e.Projection, e.Position, e.Type, e.EventID, e.Err)
 }

@@ -52,10 +52,12 @@ type DecodeError struct {
 	Err      error
 }
 
+// Error names the position, the type and the cause.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("projections: position %d: %s payload does not decode: %v", e.Position, e.Type, e.Err)
 }
 
+// Unwrap returns the decoder's error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // feed reads from..to through read and applies every event. Payloads are

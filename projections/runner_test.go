@@ -503,3 +503,24 @@ func TestCheckpointsAreChunkedAndReplaced(t *testing.T) {
 		t.Fatalf("after losing a chunk: count %d, status %+v", b.n, r.Status()[0])
 	}
 }
+
+// A payload of a known type that does not decode stops the run at its
+// position: the ledger holds an event its own write side would refuse.
+func TestRunnerStopsAtAnUndecodablePayload(t *testing.T) {
+	evs := story(t, 5)
+	bad := slices.Clone(evs)
+	for i := range bad {
+		if bad[i].Type == events.TypeCaseResolved {
+			bad[i].Data = []byte(`{"unit":`)
+			c := newCounter("c/v1")
+			r, _ := projections.NewRunner(projections.RunnerConfig{Source: newSource(bad)}, registry(t, c))
+			err := r.Run(context.Background())
+			var de *projections.DecodeError
+			if !errors.As(err, &de) || de.Position != uint64(i+1) || de.Type != events.TypeCaseResolved {
+				t.Fatalf("Run = %v, want a DecodeError at position %d", err, i+1)
+			}
+			return
+		}
+	}
+	t.Fatal("the story has no case.resolved")
+}
