@@ -22,7 +22,11 @@ responsibility lists, citizen cases from five channels through dispatch,
 transfer, return, acceptance, resolution, rating, reopening and closure,
 and community votes), writing every event through the ledger's rules,
 then verifies the whole ledger. Prints the events by type, cases, topics,
-head position, append rate and the verify result.
+head position, append rate and the verify result, then replays the ledger
+into every built-in projection (leaving them checkpointed) and ends with
+the headline table: per handling unit, cases, citizen clock p50/p90,
+same-day closure, on-time rate, auto-dispatch rate, mean hops, returns and
+the three rates.
 
 The same --seed gives a byte-identical ledger. An existing directory is
 never overwritten: quickstart refuses, unless --force is given and the
