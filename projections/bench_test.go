@@ -19,14 +19,7 @@ func (nop) Types() []string                                   { return events.Ty
 // BenchmarkRunner measures the runner alone over an in-memory source:
 // copy, decode every payload once, feed a projection that does nothing.
 func BenchmarkRunner(b *testing.B) {
-	var drafts []events.Draft
-	if _, err := sim.Generate(sim.Config{Seed: 1, Cases: 20000}, func(d events.Draft) error {
-		drafts = append(drafts, d)
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	evs := projectiontest.Events(b, drafts)
+	evs, _, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: 20000}, nil)
 	src := newSource(evs)
 	b.ResetTimer()
 	for range b.N {

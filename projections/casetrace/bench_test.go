@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/projections/projectiontest"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -18,45 +18,6 @@ func benchCases() int {
 		return n
 	}
 	return 50000
-}
-
-// simEvents generates a simulated ledger and decodes every payload once,
-// as the runner does, keeping the events this projection reads.
-// Personal text is dropped (a ledger would seal it; no projection here
-// reads it).
-func simEvents(b *testing.B, cases int, types []string) ([]events.Event, []events.Payload) {
-	b.Helper()
-	want := map[string]bool{}
-	for _, t := range types {
-		want[t] = true
-	}
-	var evs []events.Event
-	var pls []events.Payload
-	_, err := sim.Generate(sim.Config{Seed: 1, Cases: cases, Topics: 1}, func(d events.Draft) error {
-		switch p := d.Payload.(type) {
-		case *events.CaseReported:
-			p.Description, p.Location.Address = events.Personal{}, events.Personal{}
-		case *events.CaseRated:
-			p.Comment = events.Personal{}
-		}
-		e, err := d.Event()
-		if err != nil {
-			return err
-		}
-		if !want[e.Type] {
-			return nil
-		}
-		pl, err := e.Payload()
-		if err != nil {
-			return err
-		}
-		evs, pls = append(evs, e), append(pls, pl)
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return evs, pls
 }
 
 // cpuTime is the process's user+system CPU time: on a shared machine it
@@ -80,7 +41,7 @@ func heap() uint64 {
 // iteration and reports events/s and the retained heap per case.
 func BenchmarkApply(b *testing.B) {
 	cases := benchCases()
-	evs, pls := simEvents(b, cases, New(Config{}).Types())
+	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: cases, Topics: 1}, New(Config{}).Types())
 	var n int
 	var p *Projection
 	cpu0 := cpuTime()

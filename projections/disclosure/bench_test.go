@@ -1,11 +1,10 @@
 package disclosure_test
 
 import (
-	"slices"
 	"testing"
 
-	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections/disclosure"
+	"github.com/govledger/govledger/projections/projectiontest"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -19,18 +18,7 @@ func BenchmarkApply(b *testing.B) {
 		b.Fatal(err)
 	}
 	types := p0.Types()
-	var evs []events.Event
-	var pls []events.Payload
-	sum, err := sim.Generate(sim.Config{Seed: 1, Cases: 20000}, func(d events.Draft) error {
-		if typ := d.Payload.EventType(); slices.Contains(types, typ) {
-			evs = append(evs, events.Event{ID: d.ID, Stream: d.Stream, Type: typ, OccurredAt: d.OccurredAt, Actor: d.Actor})
-			pls = append(pls, d.Payload)
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	evs, pls, sum := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: 20000}, types)
 	var p *disclosure.Projection
 	n := 0
 	for b.Loop() {

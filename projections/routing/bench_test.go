@@ -3,12 +3,12 @@ package routing
 import (
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
+	"github.com/govledger/govledger/projections/projectiontest"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -21,36 +21,13 @@ func benchCases() int {
 	return 20000
 }
 
-// simEvents returns a simulated ledger as events with their decoded
-// payloads, as the runner hands them over (payloads decoded once), and
-// the number of events in the ledger, read or not.
-func simEvents(b *testing.B, cases int, types []string) ([]events.Event, []events.Payload, int, int) {
-	b.Helper()
-	var evs []events.Event
-	var pls []events.Payload
-	total := 0
-	sum, err := sim.Generate(sim.Config{Seed: 1, Cases: cases}, func(d events.Draft) error {
-		total++
-		typ := d.Payload.EventType()
-		if !slices.Contains(types, typ) {
-			return nil
-		}
-		evs = append(evs, events.Event{ID: d.ID, Stream: d.Stream, Type: typ, Schema: 1, OccurredAt: d.OccurredAt, Actor: d.Actor})
-		pls = append(pls, d.Payload)
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return evs, pls, total, sum.Cases
-}
-
 // BenchmarkApply folds a simulated month through the projection and
 // reports events/s over every event of the ledger (the runner skips the
 // types outside Types() for it), the serialized state per case, and the
 // heap the state holds per case.
 func BenchmarkApply(b *testing.B) {
-	evs, pls, total, cases := simEvents(b, benchCases(), New(Config{}).Types())
+	evs, pls, sum := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
+	total, cases := int(sum.Events), sum.Cases
 	b.ReportAllocs()
 	var p *Projection
 	n := 0
@@ -92,7 +69,7 @@ func heapPerCase(evs []events.Event, pls []events.Payload, cases int) float64 {
 
 // BenchmarkReport measures the default report over the simulated ledger.
 func BenchmarkReport(b *testing.B) {
-	evs, pls, _, _ := simEvents(b, benchCases(), New(Config{}).Types())
+	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
 	p := New(Config{})
 	for i := range evs {
 		_ = p.Apply(uint64(i+1), &evs[i], pls[i])
