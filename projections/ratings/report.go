@@ -96,14 +96,9 @@ func (v *view) key(c *caseRec, u uint32) string {
 		return all
 	case projections.ByCategory:
 		return p.label(c.cat)
-	case projections.ByChannel:
-		return p.label(p.tab.Locs[c.loc].Channel)
-	case projections.ByStreet:
-		return p.label(p.tab.Locs[c.loc].Street)
-	case projections.ByCommunity:
-		return p.label(p.tab.Locs[c.loc].Community)
-	case projections.ByGrid:
-		return p.label(p.tab.Locs[c.loc].Grid)
+	}
+	if id, ok := p.tab.Dimension(c.loc, v.by); ok {
+		return p.label(id)
 	}
 	if u == 0 {
 		return Unassigned

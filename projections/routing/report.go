@@ -101,14 +101,9 @@ func (v *view) caseKey(c *caseRec) string {
 		return "(all)"
 	case projections.ByCategory:
 		return p.label(c.cat)
-	case projections.ByChannel:
-		return p.label(p.tab.Locs[c.loc].Channel)
-	case projections.ByStreet:
-		return p.label(p.tab.Locs[c.loc].Street)
-	case projections.ByCommunity:
-		return p.label(p.tab.Locs[c.loc].Community)
-	case projections.ByGrid:
-		return p.label(p.tab.Locs[c.loc].Grid)
+	}
+	if id, ok := p.tab.Dimension(c.loc, v.by); ok {
+		return p.label(id)
 	}
 	if u := handler(c); u != 0 {
 		return p.tab.Names[u]

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/projections"
 	"github.com/govledger/govledger/projections/stats"
 )
 
@@ -59,6 +60,24 @@ func (t *Table) Loc(l events.Location, channel string) uint32 {
 	t.Locs = append(t.Locs, k)
 	t.locIDs[k] = id
 	return id
+}
+
+// Dimension returns the name id of location loc in a location dimension
+// (projections.ByStreet, ByCommunity, ByGrid, ByChannel), and false for
+// any other dimension.
+func (t *Table) Dimension(loc uint32, by string) (uint32, bool) {
+	l := t.Locs[loc]
+	switch by {
+	case projections.ByStreet:
+		return l.Street, true
+	case projections.ByCommunity:
+		return l.Community, true
+	case projections.ByGrid:
+		return l.Grid, true
+	case projections.ByChannel:
+		return l.Channel, true
+	}
+	return 0, false
 }
 
 // AppendBinary appends the table: the names, then the locations.

@@ -51,3 +51,17 @@ func TestDecodeRefusesCorruptTables(t *testing.T) {
 		}
 	}
 }
+
+func TestDimension(t *testing.T) {
+	var tab Table
+	tab.Reset()
+	loc := tab.Loc(events.Location{Street: "st-1", Community: "cm-1", Grid: "g-1"}, "app")
+	for by, want := range map[string]string{"street": "st-1", "community": "cm-1", "grid": "g-1", "channel": "app"} {
+		if id, ok := tab.Dimension(loc, by); !ok || tab.Names[id] != want {
+			t.Errorf("Dimension(%s) = %q %v, want %q", by, tab.Names[id], ok, want)
+		}
+	}
+	if _, ok := tab.Dimension(loc, "unit"); ok {
+		t.Error("unit is not a location dimension")
+	}
+}
