@@ -25,13 +25,7 @@ import (
 // write. name carries the version and config the configuration
 // fingerprint: a checkpoint of another version or configuration is not
 // resumed, the projection is rebuilt from position 0.
-//
-// A header with magic 0x01 holds the state inline after the digest (the
-// first format); it is still read.
-var (
-	checkpointMagic   = []byte("GLCP\x02")
-	checkpointMagicV1 = []byte("GLCP\x01")
-)
+var checkpointMagic = []byte("GLCP\x02")
 
 // ChunkBytes is the largest chunk of a checkpoint's state.
 const ChunkBytes = 4 << 20
@@ -48,7 +42,7 @@ type Checkpoint struct {
 	Config     string // configuration fingerprint ("" if not Configured)
 	Position   uint64
 	Digest     string // hex SHA-256 of State
-	Generation uint64 // which chunks hold the state (0: inline)
+	Generation uint64 // which chunks hold the state (1, 2, ...)
 	Chunks     uint64 // how many
 	State      []byte // nil in a header read by DecodeCheckpoint
 }
@@ -57,14 +51,6 @@ type Checkpoint struct {
 // without it a replaced checkpoint's chunks stay behind.
 type Deleter interface {
 	Delete(ctx context.Context, key []byte) error
-}
-
-// EncodeCheckpoint returns a checkpoint in the first format: the header
-// with the state inline, one value.
-func EncodeCheckpoint(name, config string, position uint64, state []byte) []byte {
-	sum := sha256.Sum256(state)
-	b := appendHeader(nil, checkpointMagicV1, name, config, position, sum)
-	return append(b, state...)
 }
 
 func appendHeader(b, magic []byte, name, config string, position uint64, sum [32]byte) []byte {
@@ -77,12 +63,10 @@ func appendHeader(b, magic []byte, name, config string, position uint64, sum [32
 	return append(b, sum[:]...)
 }
 
-// DecodeCheckpoint reads a checkpoint header. For the first format it also
-// returns the inline state, checked against its digest; for chunked ones
-// State is nil (ReadCheckpoint assembles and checks it).
+// DecodeCheckpoint reads a checkpoint header; State is nil
+// (ReadCheckpoint assembles the state from its chunks and checks it).
 func DecodeCheckpoint(b []byte) (Checkpoint, error) {
-	v1 := bytes.HasPrefix(b, checkpointMagicV1)
-	if !v1 && !bytes.HasPrefix(b, checkpointMagic) {
+	if !bytes.HasPrefix(b, checkpointMagic) {
 		return Checkpoint{}, fmt.Errorf("%w: no GLCP header", ErrCheckpoint)
 	}
 	b = b[len(checkpointMagic):]
@@ -112,13 +96,6 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 	copy(sum[:], b)
 	b = b[32:]
 	cp := Checkpoint{Name: name, Config: config, Position: pos, Digest: hex.EncodeToString(sum[:])}
-	if v1 {
-		if sha256.Sum256(b) != sum {
-			return Checkpoint{}, fmt.Errorf("%w: state does not match its digest", ErrCheckpoint)
-		}
-		cp.State = b
-		return cp, nil
-	}
 	gen, k1 := binary.Uvarint(b)
 	if k1 > 0 {
 		b = b[k1:]
@@ -139,7 +116,7 @@ func ReadCheckpoint(ctx context.Context, cps Checkpoints, base string) (Checkpoi
 		return Checkpoint{}, ok, err
 	}
 	cp, err := DecodeCheckpoint(raw)
-	if err != nil || cp.Generation == 0 {
+	if err != nil {
 		return cp, true, err
 	}
 	var state []byte

@@ -310,7 +310,7 @@ func TestRunnerResumesFromCheckpoint(t *testing.T) {
 		}
 	})
 	t.Run("unreadable checkpoint rebuilds from 0", func(t *testing.T) {
-		_ = cps.Put(context.Background(), []byte("projection/c"), []byte("GLCP\x01garbage"))
+		_ = cps.Put(context.Background(), []byte("projection/c"), []byte("GLCP\x02garbage"))
 		p := newCounter("c/v2")
 		r := run(p)
 		if p.applied != len(evs) || !strings.Contains(r.Status()[0].Rebuilt, "checkpoint unreadable") {
@@ -523,4 +523,42 @@ func TestRunnerStopsAtAnUndecodablePayload(t *testing.T) {
 		}
 	}
 	t.Fatal("the story has no case.resolved")
+}
+
+// pollOnly is a source without Follow: the runner polls its head.
+type pollOnly struct{ s *source }
+
+func (p pollOnly) Head(ctx context.Context) (uint64, error) { return p.s.Head(ctx) }
+func (p pollOnly) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events.Event) error) error {
+	return p.s.ReadAll(ctx, from, fn)
+}
+
+func TestRunnerFollowsASourceWithoutFollowByPolling(t *testing.T) {
+	evs := story(t, 10)
+	src := newSource(evs[:10])
+	cps := &projections.MemCheckpoints{}
+	c := newCounter("c/v1")
+	r, _ := projections.NewRunner(projections.RunnerConfig{Source: pollOnly{src}, Checkpoints: cps, Idle: 20 * time.Millisecond}, registry(t, c))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Follow(ctx) }()
+	src.append(evs[10:]...)
+	deadline := time.After(10 * time.Second)
+	for {
+		if cp, ok, _ := projections.ReadCheckpoint(context.Background(), cps, "c"); ok && cp.Position == uint64(len(evs)) {
+			break // polled to the head and checkpointed while idle
+		}
+		select {
+		case <-deadline:
+			t.Fatal("the runner did not poll its way to the head")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow = %v", err)
+	}
+	if c.state[events.TypeCaseReported] != 10 {
+		t.Errorf("followed %d reports, want 10", c.state[events.TypeCaseReported])
+	}
 }
