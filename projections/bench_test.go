@@ -6,7 +6,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -19,7 +19,7 @@ func (nop) Types() []string                                   { return events.Ty
 // BenchmarkRunner measures the runner alone over an in-memory source:
 // copy, decode every payload once, feed a projection that does nothing.
 func BenchmarkRunner(b *testing.B) {
-	evs, _, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: 20000}, nil)
+	evs, _, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: 20000}, nil)
 	src := newSource(evs)
 	b.ResetTimer()
 	for range b.N {

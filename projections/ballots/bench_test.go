@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/govledger/govledger/projections/ballots"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -12,7 +12,7 @@ import (
 // 400 topics (about 100k ballots) and reports events/s and the state size.
 func BenchmarkApply(b *testing.B) {
 	p0 := ballots.New(ballots.Config{})
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: 1000, Topics: 400}, p0.Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: 1000, Topics: 400}, p0.Types())
 	var p *ballots.Projection
 	var n int
 	for b.Loop() {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -41,7 +41,7 @@ func heap() uint64 {
 // iteration and reports events/s and the retained heap per case.
 func BenchmarkApply(b *testing.B) {
 	cases := benchCases()
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: cases, Topics: 1}, New(Config{}).Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: cases, Topics: 1}, New(Config{}).Types())
 	var n int
 	var p *Projection
 	cpu0 := cpuTime()

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/govledger/govledger/projections/disclosure"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -18,7 +18,7 @@ func BenchmarkApply(b *testing.B) {
 		b.Fatal(err)
 	}
 	types := p0.Types()
-	evs, pls, sum := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: 20000}, types)
+	evs, pls, sum := simulated.Events(b, sim.Config{Seed: 1, Cases: 20000}, types)
 	var p *disclosure.Projection
 	n := 0
 	for b.Loop() {

@@ -10,7 +10,7 @@ import (
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
 	"github.com/govledger/govledger/projections/process"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -29,7 +29,7 @@ func benchCases() int {
 // state per case.
 func BenchmarkApply(b *testing.B) {
 	p0, _ := process.New(process.Config{})
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases()}, p0.Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: benchCases()}, p0.Types())
 	type item struct {
 		e       *events.Event
 		payload events.Payload

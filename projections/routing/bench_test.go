@@ -8,7 +8,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/projections"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -26,7 +26,7 @@ func benchCases() int {
 // types outside Types() for it), the serialized state per case, and the
 // heap the state holds per case.
 func BenchmarkApply(b *testing.B) {
-	evs, pls, sum := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
+	evs, pls, sum := simulated.Events(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
 	total, cases := int(sum.Events), sum.Cases
 	b.ReportAllocs()
 	var p *Projection
@@ -69,7 +69,7 @@ func heapPerCase(evs []events.Event, pls []events.Payload, cases int) float64 {
 
 // BenchmarkReport measures the default report over the simulated ledger.
 func BenchmarkReport(b *testing.B) {
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: benchCases()}, New(Config{}).Types())
 	p := New(Config{})
 	for i := range evs {
 		_ = p.Apply(uint64(i+1), &evs[i], pls[i])

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/govledger/govledger/projections"
-	"github.com/govledger/govledger/projections/projectiontest"
+	"github.com/govledger/govledger/projections/projectiontest/simulated"
 	"github.com/govledger/govledger/sim"
 )
 
@@ -42,7 +42,7 @@ func heap() uint64 {
 // iteration and reports events/s and the retained heap per case.
 func BenchmarkApply(b *testing.B) {
 	cases := benchCases()
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: cases, Topics: 1}, New(Config{}).Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: cases, Topics: 1}, New(Config{}).Types())
 	var n int
 	var p *Projection
 	cpu0 := cpuTime()
@@ -77,7 +77,7 @@ func BenchmarkApply(b *testing.B) {
 // BenchmarkReport builds 1.5M case records (the simulated ledger's
 // records repeated) and times Report without a window and with a period.
 func BenchmarkReport(b *testing.B) {
-	evs, pls, _ := projectiontest.Simulated(b, sim.Config{Seed: 1, Cases: benchCases(), Topics: 1}, New(Config{}).Types())
+	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: benchCases(), Topics: 1}, New(Config{}).Types())
 	p := New(Config{})
 	for i := range evs {
 		_ = p.Apply(uint64(i+1), &evs[i], pls[i])

@@ -1,19 +1,24 @@
-package projectiontest
+// Package simulated turns a simulated district (package sim) into the
+// events and payloads a projection's benchmarks and large tests feed it.
+// It is apart from projectiontest so that the kit itself stays free of
+// the write side and the store.
+package simulated
 
 import (
 	"slices"
 	"testing"
 
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/projections/projectiontest"
 	"github.com/govledger/govledger/sim"
 )
 
-// Simulated generates a simulated ledger (sim.Generate with cfg) for
+// Events generates a simulated ledger (sim.Generate with cfg) for
 // benchmarks and large tests: the events as Events stores them (versions,
-// chains, personal text sealed with a stand-in) and their payloads decoded
+// chains, personal text sealed with a stand-in: projectiontest.Events) and their payloads decoded
 // once, as the runner does. Only events of the given types are kept (all
 // of them when types is nil); the summary counts every event generated.
-func Simulated(tb testing.TB, cfg sim.Config, types []string) ([]events.Event, []events.Payload, sim.Summary) {
+func Events(tb testing.TB, cfg sim.Config, types []string) ([]events.Event, []events.Payload, sim.Summary) {
 	tb.Helper()
 	var drafts []events.Draft
 	sum, err := sim.Generate(cfg, func(d events.Draft) error {
@@ -21,9 +26,9 @@ func Simulated(tb testing.TB, cfg sim.Config, types []string) ([]events.Event, [
 		return nil
 	})
 	if err != nil {
-		tb.Fatalf("projectiontest: simulate: %v", err)
+		tb.Fatalf("simulated: simulate: %v", err)
 	}
-	all := Events(tb, drafts)
+	all := projectiontest.Events(tb, drafts)
 	evs := make([]events.Event, 0, len(all))
 	pls := make([]events.Payload, 0, len(all))
 	for i := range all {
@@ -33,7 +38,7 @@ func Simulated(tb testing.TB, cfg sim.Config, types []string) ([]events.Event, [
 		}
 		p, err := e.Payload()
 		if err != nil {
-			tb.Fatalf("projectiontest: decode %s: %v", e.Type, err)
+			tb.Fatalf("simulated: decode %s: %v", e.Type, err)
 		}
 		evs, pls = append(evs, *e), append(pls, p)
 	}
