@@ -36,6 +36,16 @@ const (
 	// CorruptRecord: the stored bytes at a position do not decode as an
 	// event at all (they were edited or damaged).
 	CorruptRecord = "corrupt-record"
+	// RootMismatch: the events up to a signed checkpoint's size do not
+	// hash to the root it signs. Every event may chain soundly and still
+	// differ from what was signed: history was rewritten and re-hashed.
+	RootMismatch = "root-mismatch"
+	// Truncated: a signed checkpoint covers more events than the ledger
+	// holds; events that were signed for are gone.
+	Truncated = "truncated"
+	// LogMismatch: the ledger's stored Merkle log does not agree with its
+	// events, so proofs served from it would be wrong.
+	LogMismatch = "merkle-log-mismatch"
 )
 
 // Finding is a piece of tamper evidence: where, what, and the hashes or
@@ -105,6 +115,14 @@ func (v *ChainVerifier) Next() uint64 { return v.next }
 // (nil when the event is sound). After a finding the verifier resynchronises
 // on the event as stored, so one edit yields one finding, not a cascade.
 func (v *ChainVerifier) Check(position uint64, e *events.Event) []*Finding {
+	v.scratch = events.AppendBody(v.scratch[:0], e)
+	return v.CheckComputed(position, e, events.HashBody(v.scratch))
+}
+
+// CheckComputed is Check for a caller that has already computed the
+// SHA-256 of e's canonical body (events.AppendBody), e.g. on another
+// core: only e's Stream, Version, PrevHash and Hash are read.
+func (v *ChainVerifier) CheckComputed(position uint64, e *events.Event, computed events.Hash) []*Finding {
 	var out []*Finding
 	add := func(f *Finding) {
 		f.Position, f.Stream, f.Version = position, e.Stream, e.Version
@@ -114,8 +132,7 @@ func (v *ChainVerifier) Check(position uint64, e *events.Event) []*Finding {
 		add(&Finding{Kind: PositionGap, Expected: fmt.Sprint("position ", v.next), Actual: fmt.Sprint("position ", position)})
 	}
 	v.next = position + 1
-	v.scratch = events.AppendBody(v.scratch[:0], e)
-	if got := events.HashBody(v.scratch); got != e.Hash {
+	if got := computed; got != e.Hash {
 		add(&Finding{Kind: HashMismatch, Expected: "bytes hashing to " + e.Hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + got.String()})
 	}
 	h, seen := v.streams[e.Stream]

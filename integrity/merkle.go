@@ -3,7 +3,7 @@ package integrity
 import (
 	"context"
 	"crypto"
-	_ "crypto/sha256" // rfc6962 hashes with crypto.SHA256
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -57,7 +57,28 @@ func (e *ProofError) Unwrap() error { return ErrBadProof }
 // hasher is the RFC 6962 SHA-256 tree hasher; it is stateless.
 var hasher = rfc6962.New(crypto.SHA256)
 
-var factory = &compact.RangeFactory{Hash: hasher.HashChildren}
+var factory = &compact.RangeFactory{Hash: hashChildren}
+
+// hashChildren is hasher.HashChildren, SHA-256(0x01 || left || right),
+// without the hash object it allocates per call: it runs once per leaf on
+// every append and every verification pass.
+func hashChildren(left, right []byte) []byte {
+	var b [1 + 2*sha256.Size]byte
+	b[0] = rfc6962.RFC6962NodeHashPrefix
+	copy(b[1:], left)
+	copy(b[1+sha256.Size:], right)
+	h := sha256.Sum256(b[:])
+	return h[:]
+}
+
+// hashLeaf is hasher.HashLeaf, SHA-256(0x00 || eventHash).
+func hashLeaf(eventHash *events.Hash) []byte {
+	var b [1 + sha256.Size]byte
+	b[0] = rfc6962.RFC6962LeafHashPrefix
+	copy(b[1:], eventHash[:])
+	h := sha256.Sum256(b[:])
+	return h[:]
+}
 
 // LeafHash returns the RFC 6962 leaf hash of an event hash:
 // SHA-256(0x00 || eventHash).
@@ -163,7 +184,7 @@ func (l *Log) Size() uint64 { return l.size.Load() }
 func (l *Log) Append(ctx context.Context, eventHashes ...events.Hash) error {
 	leaves := make([][]byte, len(eventHashes))
 	for i := range eventHashes {
-		leaves[i] = hasher.HashLeaf(eventHashes[i][:])
+		leaves[i] = hashLeaf(&eventHashes[i])
 	}
 	return l.appendLeaves(ctx, leaves)
 }
