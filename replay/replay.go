@@ -172,7 +172,7 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 				for _, f := range v.CheckComputed(x.pos, &ev, computed) {
 					report(f)
 				}
-				tree.Add(x.hash)
+				tree.Add(ev.Hash)
 				if len(anchors) > 0 && anchors[0].Size == tree.Size() {
 					atSize()
 				}
