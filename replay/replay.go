@@ -147,6 +147,7 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 	go func() {
 		defer close(checked)
 		var ev events.Event
+		var view events.RecordView
 		for b := range batches {
 			start := 0
 			for i := range b.ents {
@@ -155,7 +156,7 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 				if b.raw {
 					rec := b.buf[start:x.end]
 					start = x.end
-					if err := events.DecodeRecordNoCopy(rec, &ev); err != nil {
+					if err := events.ParseRecordView(rec, &view); err != nil {
 						report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
 							Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, err)})
 						v.Skip(x.pos)
@@ -163,7 +164,14 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 						atSize()
 						continue
 					}
-					computed = events.HashBody(events.RecordBody(rec))
+					for _, f := range v.CheckView(x.pos, &view, events.HashBody(view.Body)) {
+						report(f)
+					}
+					tree.Add(view.Hash)
+					if len(anchors) > 0 && anchors[0].Size == tree.Size() {
+						atSize()
+					}
+					continue
 				} else {
 					ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
 					computed = events.HashBody(b.buf[start:x.end])

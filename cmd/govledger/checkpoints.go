@@ -105,7 +105,7 @@ func readVerifier(arg string) (string, error) {
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
-	if strings.Count(arg, "+") != 2 {
+	if strings.Count(arg, "+") < 2 {
 		return "", usageErr("--key %q is neither a readable file nor a verifier key (origin+hash+key)", arg)
 	}
 	return arg, nil
