@@ -293,6 +293,8 @@ type scan struct {
 	included uint64
 	last     uint64 // last included position
 	done     bool   // scanned to n
+	mark     uint64 // a size whose root to keep (0: none)
+	markRoot events.Hash
 }
 
 var _ projections.Source = (*scan)(nil)
@@ -329,6 +331,9 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 				s.report(f)
 			}
 			s.tree.Add(r.Event.Hash)
+			if r.Position == s.mark {
+				s.markRoot = s.tree.Root()
+			}
 			if s.include != nil && !s.include(&r.Event) {
 				return nil
 			}
@@ -363,6 +368,9 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 		}
 		s.report(&integrity.Finding{Kind: kind, Position: s.v.Next(),
 			Expected: fmt.Sprintf("events up to position %d", s.n), Actual: fmt.Sprintf("the log ends at position %d", s.v.Next()-1)})
+	}
+	if s.mark == 0 {
+		s.markRoot = integrity.EmptyRoot()
 	}
 	s.done = true
 	return nil
