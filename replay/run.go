@@ -22,14 +22,6 @@ import (
 // an audit replays exactly those.
 const AsOfSlack = time.Minute
 
-// rootMismatch is the finding kind of a checkpoint whose root the events
-// do not hash to (integrity.RootMismatch on main once it lands).
-const rootMismatch = "root-mismatch"
-
-// truncated is the finding kind of a checkpoint that covers more events
-// than the ledger holds (integrity.Truncated on main once it lands).
-const truncated = "truncated"
-
 // Errors of a replay.
 var (
 	// ErrCutoff is returned for a cutoff that is missing, ambiguous or past
@@ -109,7 +101,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Manifest, error) {
 	}
 	if opts.Cutoff.Kind == CutoffCheckpoint {
 		if got := m.Ledger.Root; got != opts.Checkpoint.Root.String() {
-			f := &integrity.Finding{Kind: rootMismatch, Position: m.Ledger.TreeSize,
+			f := &integrity.Finding{Kind: integrity.RootMismatch, Position: m.Ledger.TreeSize,
 				Expected: fmt.Sprintf("root %s signed for size %d", opts.Checkpoint.Root, opts.Checkpoint.Size),
 				Actual:   "root " + got + " of the ledger's events 1.." + fmt.Sprint(m.Ledger.TreeSize)}
 			if opts.OnFinding != nil {
@@ -152,7 +144,7 @@ func run(ctx context.Context, src Source, opts Options) (*Manifest, error) {
 		} else if origin != opts.Checkpoint.Origin {
 			return nil, fmt.Errorf("%w: the checkpoint is for %q, the ledger is %q", ErrCutoff, opts.Checkpoint.Origin, origin)
 		}
-		cut.Position, sc.n, sc.gapKind = opts.Checkpoint.Size, opts.Checkpoint.Size, truncated
+		cut.Position, sc.n, sc.gapKind = opts.Checkpoint.Size, opts.Checkpoint.Size, integrity.Truncated
 		note = string(opts.CheckpointNote)
 	case CutoffAsOf:
 		if cut.AsOf.IsZero() || cut.Position != 0 || opts.Checkpoint != nil {

@@ -238,8 +238,8 @@ func TestRunAtACheckpoint(t *testing.T) {
 		kind string // the finding, "" for a sound replay
 	}{
 		{"sound", n, rootOf(recs[:n]), ""},
-		{"root-of-other-events", n, rootOf(recs[1 : n+1]), "root-mismatch"},
-		{"covers-more-than-the-ledger", uint64(len(recs)) + 2, rootOf(recs), "truncated"},
+		{"root-of-other-events", n, rootOf(recs[1 : n+1]), integrity.RootMismatch},
+		{"covers-more-than-the-ledger", uint64(len(recs)) + 2, rootOf(recs), integrity.Truncated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
