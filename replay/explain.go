@@ -67,11 +67,11 @@ type ChangePoint struct {
 // Explanation is what the search found for one figure over the positions
 // (From, To] of a replay.
 type Explanation struct {
-	Figure   FigureID `json:"figure"`
-	From     uint64   `json:"from"`
-	To       uint64   `json:"to"`
-	AtFrom   string   `json:"at_from"` // the figure's value at From
-	AtTo     string   `json:"at_to"`   // and at To
+	Figure FigureID `json:"figure"`
+	From   uint64   `json:"from"`
+	To     uint64   `json:"to"`
+	AtFrom string   `json:"at_from"` // the figure's value at From
+	AtTo   string   `json:"at_to"`   // and at To
 	// Changes are the change points found, the latest first, at most K.
 	Changes []ChangePoint `json:"changes"`
 	// Capped is set when the search stopped at a bound before it had

@@ -2,8 +2,8 @@ package replay_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -353,8 +353,8 @@ func TestManifestsAreDeterministic(t *testing.T) {
 	for i := range 3 {
 		at := time.Date(2026, 12, 1+i, 0, 0, 0, 0, time.UTC)
 		m, err := replay.Run(context.Background(), source(recs), replay.Options{Registry: timelinessOnly(t),
-			Queries:  map[string][]projections.Query{"timeliness": {{}, {By: projections.ByCategory, Period: projections.PeriodDay}}},
-			Cutoff:   replay.AsOf(recs[30].Event.RecordedAt), Program: "govledger test", Origin: "test",
+			Queries: map[string][]projections.Query{"timeliness": {{}, {By: projections.ByCategory, Period: projections.PeriodDay}}},
+			Cutoff:  replay.AsOf(recs[30].Event.RecordedAt), Program: "govledger test", Origin: "test",
 			Clock: func() time.Time { return at }})
 		if err != nil {
 			t.Fatal(err)
