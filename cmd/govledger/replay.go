@@ -327,7 +327,8 @@ func printSummary(w io.Writer, m *replay.Manifest) {
 // headlineCols columns.
 func printTable(w io.Writer, name string, t replay.Table, max int) {
 	fmt.Fprintf(w, "%s  (%s, %s)\n", t.Title, name, replay.QueryLabel(t.Query))
-	if len(t.Columns) > headlineCols {
+	cut := len(t.Columns) > headlineCols
+	if cut {
 		t.Columns = t.Columns[:headlineCols]
 	}
 	head := make([]string, len(t.Columns))
@@ -351,7 +352,7 @@ func printTable(w io.Writer, name string, t replay.Table, max int) {
 	if len(t.Rows) > max {
 		fmt.Fprintf(w, "... %d more rows in the manifest\n", len(t.Rows)-max)
 	}
-	if len(t.Columns) == headlineCols {
+	if cut {
 		fmt.Fprintln(w, "(the first columns; every figure is in the manifest)")
 	}
 }
