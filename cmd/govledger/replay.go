@@ -128,7 +128,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 		ro.Cutoff = replay.AsOf(t)
 	default:
-		cp, note, err := readCheckpoint(*cpFile, *key, *dir)
+		cp, note, err := readCheckpoint(*cpFile, *key, *dir, ro.Origin)
 		if err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func programName() string {
 // ledgerOrigin is the name of the ledger's checkpoint key
 // (<dir>/checkpoint.pub), "" if it has none.
 func ledgerOrigin(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, "checkpoint.pub"))
+	b, err := os.ReadFile(filepath.Join(dir, verifierKeyFile))
 	if err != nil {
 		return ""
 	}
@@ -245,25 +245,36 @@ func ledgerOrigin(dir string) string {
 }
 
 // readCheckpoint reads and verifies a signed checkpoint against key (a
-// verifier key, a file holding one, or "" for <dir>/checkpoint.pub). A
-// refused checkpoint exits 6.
-func readCheckpoint(file, key, dir string) (*integrity.Checkpoint, []byte, error) {
+// verifier key, a file holding one, or "" for the ledger's
+// checkpoint.pub) and checks that it is the ledger's (origin). A refused
+// checkpoint exits 6.
+func readCheckpoint(file, key, dir, origin string) (*integrity.Checkpoint, []byte, error) {
 	note, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, err
 	}
 	if key == "" {
-		key = filepath.Join(dir, "checkpoint.pub")
+		key = filepath.Join(dir, verifierKeyFile)
 		if _, err := os.Stat(key); err != nil {
-			return nil, nil, usageErr("--checkpoint needs --key VERIFIER: the ledger at %s has no checkpoint.pub", dir)
+			return nil, nil, usageErr("--checkpoint needs --key VERIFIER: the ledger at %s has no %s", dir, verifierKeyFile)
 		}
 	}
-	if b, err := os.ReadFile(key); err == nil { // a file holding the key
-		key = strings.TrimSpace(string(b))
+	vkey := key
+	if st, err := os.Stat(key); err == nil && st.Mode().IsRegular() {
+		if vkey, err = readVerifier(key); err != nil {
+			return nil, nil, err
+		}
 	}
-	cp, err := integrity.ParseCheckpoint(note, key)
+	cp, err := integrity.ParseCheckpoint(note, vkey)
+	if errors.Is(err, integrity.ErrBadKey) {
+		return nil, nil, usageErr("--key %q is neither a readable file nor a verifier key: %v", key, err)
+	}
 	if err != nil {
 		return nil, nil, withCode(exitCheckpoint, fmt.Errorf("checkpoint %s refused: %w", file, err))
+	}
+	if origin != "" && cp.Origin != origin {
+		return nil, nil, withCode(exitCheckpoint, fmt.Errorf("checkpoint %s refused: %w: it is for %q, the ledger at %s is %q",
+			file, integrity.ErrWrongOrigin, cp.Origin, dir, origin))
 	}
 	return &cp, note, nil
 }

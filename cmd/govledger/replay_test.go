@@ -69,12 +69,14 @@ func TestReplayAuditDiff(t *testing.T) {
 		t.Fatalf("diff of a manifest with itself: exit %d\n%s", code, out)
 	}
 
-	// A checkpoint: signed, it replays; under another key it is refused.
-	skey, vkey, err := integrity.GenerateKey("test.example/ledger")
+	// A checkpoint: signed with the ledger's key, it replays; under
+	// another key, or another ledger's, it is refused.
+	skey, vkey, err := ledgerKey(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	note, err := integrity.SignCheckpoint(skey, integrity.Checkpoint{Origin: "test.example/ledger", Size: head, Root: rootAt(t, dir, head)})
+	origin := ledgerOrigin(dir)
+	note, err := integrity.SignCheckpoint(skey, integrity.Checkpoint{Origin: origin, Size: head, Root: rootAt(t, dir, head)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,17 +84,23 @@ func TestReplayAuditDiff(t *testing.T) {
 	os.WriteFile(at("cp.pub"), []byte(vkey+"\n"), 0o644)
 	out = mustRun(t, "replay", "--dir", dir, "--checkpoint", at("cp.note"), "--key", at("cp.pub"), "--projection", "all", "--manifest", at("cp.json"))
 	cpm := readManifestFile(t, at("cp.json"))
-	if cpm.Ledger.Checkpoint != string(note) || cpm.Ledger.Origin != "test.example/ledger" || cpm.Ledger.Root != then.Ledger.Root || len(cpm.Projections) < 5 {
+	if cpm.Ledger.Checkpoint != string(note) || cpm.Ledger.Origin != origin || origin == "" || cpm.Ledger.Root != then.Ledger.Root || len(cpm.Projections) < 5 {
 		t.Fatalf("checkpoint manifest %+v\n%s", cpm.Ledger, out)
 	}
 	if out := mustRun(t, "audit", "--dir", dir, "--manifest", at("cp.json")); !strings.Contains(out, "MATCH") {
 		t.Fatalf("audit of the checkpoint replay:\n%s", out)
 	}
-	_, other, _ := integrity.GenerateKey("test.example/ledger")
+	_, other, _ := integrity.GenerateKey(origin)
 	if code, _, errOut := runCLI(t, "", "replay", "--dir", dir, "--checkpoint", at("cp.note"), "--key", other, "--projection", "timeliness", "--manifest", at("x.json")); code != exitCheckpoint || !strings.Contains(errOut, "signature") {
 		t.Fatalf("a checkpoint under another key: exit %d %s", code, errOut)
 	}
-	forged, _ := integrity.SignCheckpoint(skey, integrity.Checkpoint{Origin: "test.example/ledger", Size: head, Root: rootAt(t, dir, head-1)})
+	oskey, ovkey, _ := integrity.GenerateKey("elsewhere.example/ledger")
+	onote, _ := integrity.SignCheckpoint(oskey, integrity.Checkpoint{Origin: "elsewhere.example/ledger", Size: head, Root: rootAt(t, dir, head)})
+	os.WriteFile(at("other.note"), onote, 0o644)
+	if code, _, errOut := runCLI(t, "", "replay", "--dir", dir, "--checkpoint", at("other.note"), "--key", ovkey, "--projection", "timeliness", "--manifest", at("x.json")); code != exitCheckpoint || !strings.Contains(errOut, "elsewhere.example/ledger") {
+		t.Fatalf("another ledger's checkpoint: exit %d %s", code, errOut)
+	}
+	forged, _ := integrity.SignCheckpoint(skey, integrity.Checkpoint{Origin: origin, Size: head, Root: rootAt(t, dir, head-1)})
 	os.WriteFile(at("forged.note"), forged, 0o644)
 	if code, out, _ := runCLI(t, "", "replay", "--dir", dir, "--checkpoint", at("forged.note"), "--key", vkey, "--projection", "timeliness", "--manifest", at("x.json")); code != exitTampered || !strings.Contains(out, "FINDING root-mismatch") {
 		t.Fatalf("a checkpoint whose root is not the ledger's: exit %d\n%s", code, out)
