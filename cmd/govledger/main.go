@@ -15,6 +15,9 @@
 //	report      replay into a projection and print its report
 //	projections registered projections with version, position and digest
 //	trace       the case trace: who held a case, for how long, and why
+//	replay      replay up to a position, checkpoint or time and write a manifest
+//	audit       re-run a published manifest's replay and compare its figures
+//	diff        compare two manifests figure by figure, explained by events
 //
 // Exit codes:
 //
@@ -101,6 +104,9 @@ func commands() map[string]command {
 		"checkpoint":  {"sign and print the ledger's checkpoint (size and Merkle root), and keep it", runCheckpoint},
 		"key":         {"print the ledger's checkpoint verifier key, to publish", runKey},
 		"prove":       {"prove an event's inclusion, or two checkpoints' consistency; check a proof", runProve},
+		"replay":      {"replay up to a position, checkpoint or time (as-of) and write a manifest", runReplay},
+		"audit":       {"re-run a published manifest's replay and compare it figure by figure", runAudit},
+		"diff":        {"compare two manifests figure by figure, with the events that explain changes", runDiff},
 	}
 }
 
