@@ -195,8 +195,8 @@ func ParseRecordView(rec []byte, v *RecordView) error {
 // copy: sharing this one cost it a third of its speed.
 type recordFields struct {
 	id, stream, typ, occ, recd, kind, actorID, actorUnit, data, prev, hash []byte
-	version, schema                                                       uint64
-	off                                                                   int64
+	version, schema                                                        uint64
+	off                                                                    int64
 }
 
 func parseRecord(rec []byte, f *recordFields) error {

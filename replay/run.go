@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -309,9 +310,53 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 	if from != s.v.Next() {
 		return fmt.Errorf("replay: internal: read from %d, the scan is at %d", from, s.v.Next())
 	}
+	// The reading goroutine hands events to the runner; a checker
+	// goroutine hashes them, checks the chains and grows the tree, from
+	// batches of their canonical bodies (as VerifyWith does).
+	batches := make(chan *verifyBatch, 4)
+	free := make(chan *verifyBatch, 6)
+	for range cap(free) {
+		free <- &verifyBatch{}
+	}
+	var found atomic.Bool // a finding was made: fold no more
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		var ev events.Event
+		for b := range batches {
+			start := 0
+			for i := range b.ents {
+				x := &b.ents[i]
+				ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
+				for _, f := range s.v.CheckComputed(x.pos, &ev, events.HashBody(b.buf[start:x.end])) {
+					s.report(f)
+					found.Store(true)
+				}
+				start = x.end
+				s.tree.Add(x.hash)
+				if x.pos == s.mark {
+					s.markRoot = s.tree.Root()
+				}
+			}
+			if b.corrupt != 0 {
+				// The record does not decode: the tree is wrong from
+				// here, but the replay has failed already.
+				s.report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: b.corrupt,
+					Expected: "a decodable event record", Actual: b.corruptErr.Error()})
+				found.Store(true)
+				s.v.Skip(b.corrupt)
+				s.tree.Add(events.ZeroHash)
+			}
+			b.reset()
+			free <- b
+		}
+	}()
+	cur := <-free
+	next := from // the position after the last one read
 	var ev events.Event
+	var err error
 	for from <= s.n {
-		err := s.src.ReadAll(ctx, from, func(r store.Record) error {
+		err = s.src.ReadAll(ctx, from, func(r store.Record) error {
 			if r.Position > s.n {
 				return errStop
 			}
@@ -319,39 +364,43 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 				s.n = r.Position - 1 // scanned: the positions before it
 				return errStop
 			}
-			for _, f := range s.v.Check(r.Position, &r.Event) {
-				s.report(f)
-			}
-			s.tree.Add(r.Event.Hash)
-			if r.Position == s.mark {
-				s.markRoot = s.tree.Root()
+			cur.add(r.Position, &r.Event)
+			next = r.Position + 1
+			if len(cur.ents) == verifyBatchSize {
+				batches <- cur
+				cur = <-free
 			}
 			if s.include != nil && !s.include(&r.Event) {
 				return nil
 			}
 			s.included++
 			s.last = r.Position
-			if s.total > 0 {
+			if found.Load() {
 				return nil // verify on, fold no more
 			}
 			ev = r.Event
 			return fn(r.Position, &ev)
 		})
 		if err == nil || err == errStop {
+			err = nil
 			break
 		}
 		if !errors.Is(err, events.ErrCorrupt) {
-			return fmt.Errorf("replay: read: %w", err)
+			break
 		}
-		// The record at the next position does not decode: report it and
-		// go on after it (the tree is wrong from here, but the replay has
-		// failed already).
-		pos := s.v.Next()
-		s.report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: pos,
-			Expected: "a decodable event record", Actual: err.Error()})
-		s.v.Skip(pos)
-		s.tree.Add(events.ZeroHash)
-		from = pos + 1
+		// The record at the next position does not decode: report it
+		// and go on after it.
+		cur.corrupt, cur.corruptErr = next, err
+		batches <- cur
+		cur = <-free
+		next++
+		from = next
+	}
+	batches <- cur
+	close(batches)
+	<-checked
+	if err != nil {
+		return fmt.Errorf("replay: read: %w", err)
 	}
 	if s.v.Next() <= s.n {
 		kind := s.gapKind
