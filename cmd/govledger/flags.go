@@ -39,8 +39,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return errHelp
+			return errHelp // fs.Parse printed the usage
 		}
 		if err != nil {
 			return usageErr("%v (see govledger %s --help)", err, fs.Name())

@@ -92,7 +92,7 @@ func TestHelpEverywhere(t *testing.T) {
 	for name := range commands() {
 		t.Run(name, func(t *testing.T) {
 			code, out, _ := runCLI(t, "", name, "--help")
-			if code != exitOK || !strings.Contains(out, "Usage: govledger "+name) || !strings.Contains(out, "-dir") {
+			if code != exitOK || strings.Count(out, "Usage: govledger "+name) != 1 || !strings.Contains(out, "-dir") {
 				t.Fatalf("exit %d:\n%s", code, out)
 			}
 		})
