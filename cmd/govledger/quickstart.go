@@ -40,6 +40,7 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	seed := fs.Uint64("seed", 1, "simulation seed (same seed, same ledger)")
 	cases := fs.Int("cases", 0, "number of cases to simulate (0: the simulator's default month)")
 	days := fs.Int("days", 30, "simulated days")
+	startDay := fs.String("start", sim.DefaultStart.Format(time.DateOnly), "first simulated day (YYYY-MM-DD, in the district's zone)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the simulation and import to this file")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -49,6 +50,10 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	}
 	if *cases < 0 || *days <= 0 {
 		return usageErr("--cases must be >= 0 and --days > 0")
+	}
+	first, err := time.ParseInLocation(time.DateOnly, *startDay, sim.Zone)
+	if err != nil {
+		return usageErr("--start %q: want YYYY-MM-DD", *startDay)
 	}
 	if err := prepareDir(*dir, *force); err != nil {
 		return err
@@ -62,7 +67,7 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	}
 	defer s.Close()
 
-	cfg := sim.Config{Seed: *seed, Days: *days, Cases: *cases}
+	cfg := sim.Config{Seed: *seed, Days: *days, Cases: *cases, Start: first}
 	fmt.Fprintf(e.stdout, "quickstart: simulating %d days of a district into %s (seed %d)\n", *days, *dir, *seed)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
