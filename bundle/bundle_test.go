@@ -234,7 +234,9 @@ func edgeEvents() []events.Event {
 	add(func(e *events.Event) { e.OccurredAt = time.Unix(0, 1<<63-1).In(time.FixedZone("", 14*3600)) })
 	add(func(e *events.Event) { e.OccurredAt = e.OccurredAt.In(time.FixedZone("LMT", 5*3600+30*60+15)) }) // seconds in the offset
 	add(func(e *events.Event) { e.OccurredAt = e.OccurredAt.In(time.FixedZone("", -18*3600)) })
-	add(func(e *events.Event) { e.OccurredAt = time.Date(2024, 2, 29, 23, 59, 59, 1, time.FixedZone("", -9*3600-30*60)) })
+	add(func(e *events.Event) {
+		e.OccurredAt = time.Date(2024, 2, 29, 23, 59, 59, 1, time.FixedZone("", -9*3600-30*60))
+	})
 	add(func(e *events.Event) { e.RecordedAt = e.RecordedAt.In(time.FixedZone("", 3600)) }) // stored as the same instant
 	add(func(e *events.Event) { e.Actor = events.Actor{} })
 	add(func(e *events.Event) { e.Actor = events.Actor{Kind: "robot", ID: "r\"1\\", Unit: "u\u2028"} })
@@ -247,15 +249,17 @@ func edgeEvents() []events.Event {
 	add(func(e *events.Event) { e.Data = []byte(`{"a": 1}`) }) // JSON, not compact
 	add(func(e *events.Event) { e.Data = []byte(` {"a":1}`) })
 	add(func(e *events.Event) { e.Data = []byte("{\"a\":\"line\nbreak\"}") })
-	add(func(e *events.Event) { e.Data = []byte(`{"a":"\u00e9\ud83c\udf89 é 🎉","b":[1,-2.5e+10,true,false,null,{}],"c":""}`) })
+	add(func(e *events.Event) {
+		e.Data = []byte(`{"a":"\u00e9\ud83c\udf89 é 🎉","b":[1,-2.5e+10,true,false,null,{}],"c":""}`)
+	})
 	add(func(e *events.Event) { e.Data = []byte(`"just a string"`) })
 	add(func(e *events.Event) { e.Data = []byte(`null`) })
 	add(func(e *events.Event) { e.Data = []byte(`-0.0E-7`) })
-	add(func(e *events.Event) { e.Data = []byte(`{"a":"\xff"}`) })                     // JSON-like, not UTF-8
-	add(func(e *events.Event) { e.Data = []byte(`{"a":1}{"b":2}`) })                   // two values
-	add(func(e *events.Event) { e.Data = []byte(`{"a":1,}`) })                         // a trailing comma
-	add(func(e *events.Event) { e.Data = []byte(`{"a":01}`) })                         // a leading zero
-	add(func(e *events.Event) { e.Data = []byte(`{"a":"\ud800"}`) })                   // a lone surrogate, valid JSON
+	add(func(e *events.Event) { e.Data = []byte(`{"a":"\xff"}`) })                                      // JSON-like, not UTF-8
+	add(func(e *events.Event) { e.Data = []byte(`{"a":1}{"b":2}`) })                                    // two values
+	add(func(e *events.Event) { e.Data = []byte(`{"a":1,}`) })                                          // a trailing comma
+	add(func(e *events.Event) { e.Data = []byte(`{"a":01}`) })                                          // a leading zero
+	add(func(e *events.Event) { e.Data = []byte(`{"a":"\ud800"}`) })                                    // a lone surrogate, valid JSON
 	add(func(e *events.Event) { e.Data = []byte(strings.Repeat("[", 600) + strings.Repeat("]", 600)) }) // deep
 	add(func(e *events.Event) { e.Data = []byte(strings.Repeat("[", 512) + strings.Repeat("]", 512)) })
 	add(func(e *events.Event) { e.Data = bytes.Repeat([]byte{'7'}, events.MaxPayloadBytes) })
@@ -315,7 +319,7 @@ func TestRoundTripEdgeEvents(t *testing.T) {
 func TestWriteRefusesWhatItCannotRepresent(t *testing.T) {
 	_, verifier := keys(t)
 	for name, f := range map[string]func(e *events.Event){
-		"stream not UTF-8": func(e *events.Event) { e.Stream = "case/\xff" },
+		"stream not UTF-8":  func(e *events.Event) { e.Stream = "case/\xff" },
 		"actor id too long": func(e *events.Event) { e.Actor.ID = strings.Repeat("x", events.MaxIDBytes+1) },
 		"payload too large": func(e *events.Event) { e.Data = make([]byte, events.MaxPayloadBytes+1) },
 		"year 10000":        func(e *events.Event) { e.OccurredAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },

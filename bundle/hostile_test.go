@@ -270,8 +270,12 @@ func TestBadBundleFiles(t *testing.T) {
 			_, v, _ := integrity.GenerateKey("elsewhere")
 			write(t, dir, bundle.KeyFile, v+"\n")
 		}, `checkpoint.pub: the key is named "elsewhere", the bundle's origin is "govledger.test/district"`},
-		{"checkpoint-name", func(t *testing.T, dir string) { rename(t, dir, "checkpoints/4.checkpoint", "checkpoints/four.checkpoint") }, "checkpoints/four.checkpoint: name is not <size>.checkpoint"},
-		{"checkpoint-leading-zero", func(t *testing.T, dir string) { rename(t, dir, "checkpoints/4.checkpoint", "checkpoints/04.checkpoint") }, "checkpoints/04.checkpoint: name is not"},
+		{"checkpoint-name", func(t *testing.T, dir string) {
+			rename(t, dir, "checkpoints/4.checkpoint", "checkpoints/four.checkpoint")
+		}, "checkpoints/four.checkpoint: name is not <size>.checkpoint"},
+		{"checkpoint-leading-zero", func(t *testing.T, dir string) {
+			rename(t, dir, "checkpoints/4.checkpoint", "checkpoints/04.checkpoint")
+		}, "checkpoints/04.checkpoint: name is not"},
 		{"checkpoint-extension", func(t *testing.T, dir string) { rename(t, dir, "checkpoints/4.checkpoint", "checkpoints/4.txt") }, "checkpoints/4.txt: name is not"},
 		{"checkpoint-oversized", func(t *testing.T, dir string) {
 			write(t, dir, "checkpoints/4.checkpoint", strings.Repeat("x", integrity.MaxCheckpointBytes+1))

@@ -302,11 +302,11 @@ const (
 // chunkWriter hashes and writes chunks of the events file on its own
 // goroutine.
 type chunkWriter struct {
-	f     *os.File
-	h     hash.Hash
-	full  chan []byte
-	free  chan []byte
-	done  chan struct{}
+	f      *os.File
+	h      hash.Hash
+	full   chan []byte
+	free   chan []byte
+	done   chan struct{}
 	err    error // set by the goroutine, read after done is closed
 	failed atomic.Bool
 	bytes  int64
