@@ -165,6 +165,110 @@ func malformed(what string) error {
 	return fmt.Errorf("%w: truncated or malformed %s", ErrCorrupt, what)
 }
 
+// RecordView is a stored record parsed without decoding: byte slices
+// into the record, for verifiers that need only the chain fields.
+type RecordView struct {
+	Stream   []byte
+	Version  uint64
+	PrevHash Hash
+	Hash     Hash
+	// Body is the hashed part of the record (everything but Hash).
+	Body []byte
+}
+
+// ParseRecordView checks the whole structure of a stored record, exactly
+// as DecodeRecord does, and fills v with slices into rec, allocating
+// nothing. It returns the same errors as DecodeRecord.
+func ParseRecordView(rec []byte, v *RecordView) error {
+	var f recordFields
+	if err := parseRecord(rec, &f); err != nil {
+		return err
+	}
+	v.Stream, v.Version, v.Body = f.stream, f.version, rec[:len(rec)-32]
+	copy(v.PrevHash[:], f.prev)
+	copy(v.Hash[:], f.hash)
+	return nil
+}
+
+// recordFields are the fields of a record, as slices into it. parseRecord
+// walks the same layout as decodeRecord, which keeps its own straight-line
+// copy: sharing this one cost it a third of its speed.
+type recordFields struct {
+	id, stream, typ, occ, recd, kind, actorID, actorUnit, data, prev, hash []byte
+	version, schema                                                       uint64
+	off                                                                   int64
+}
+
+func parseRecord(rec []byte, f *recordFields) error {
+	if len(rec) < 1 {
+		return malformed("format")
+	}
+	if rec[0] != formatV1 {
+		return fmt.Errorf("%w: unknown format byte %d", ErrCorrupt, rec[0])
+	}
+	var p int
+	f.id, p = fixed(rec, 1, 16)
+	if p < 0 {
+		return malformed("id")
+	}
+	f.stream, p = field(rec, p, MaxStreamBytes)
+	if p < 0 {
+		return malformed("stream")
+	}
+	f.version, p = uvar(rec, p)
+	if p < 0 {
+		return malformed("version")
+	}
+	f.typ, p = field(rec, p, 64)
+	if p < 0 {
+		return malformed("type")
+	}
+	f.schema, p = uvar(rec, p)
+	if p < 0 || f.schema > 0xffff {
+		return malformed("schema")
+	}
+	f.occ, p = fixed(rec, p, 8)
+	if p < 0 {
+		return malformed("occurred_at")
+	}
+	f.off, p = svar(rec, p)
+	if p < 0 || f.off < -maxZoneOffset || f.off > maxZoneOffset {
+		return malformed("zone offset")
+	}
+	f.recd, p = fixed(rec, p, 8)
+	if p < 0 {
+		return malformed("recorded_at")
+	}
+	f.kind, p = field(rec, p, 16)
+	if p < 0 {
+		return malformed("actor kind")
+	}
+	f.actorID, p = field(rec, p, MaxIDBytes)
+	if p < 0 {
+		return malformed("actor id")
+	}
+	f.actorUnit, p = field(rec, p, MaxIDBytes)
+	if p < 0 {
+		return malformed("actor unit")
+	}
+	f.data, p = field(rec, p, MaxPayloadBytes)
+	if p < 0 {
+		return malformed("data")
+	}
+	f.prev, p = fixed(rec, p, 32)
+	if p < 0 {
+		return malformed("prev_hash")
+	}
+	f.hash, p = fixed(rec, p, 32)
+	if p < 0 {
+		return malformed("hash")
+	}
+	if p != len(rec) {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rec)-p)
+	}
+	return nil
+}
+
 func decodeRecord(rec []byte, e *Event, copyData bool) error {
 	if len(rec) < 1 {
 		return malformed("format")

@@ -86,6 +86,14 @@ func FuzzDecodeRecord(f *testing.F) {
 		if (err == nil) != (errNoCopy == nil) {
 			t.Fatalf("DecodeRecord: %v; DecodeRecordNoCopy: %v", err, errNoCopy)
 		}
+		var v events.RecordView
+		if verr := events.ParseRecordView(rec, &v); (verr == nil) != (err == nil) || (verr != nil && verr.Error() != err.Error()) {
+			t.Fatalf("DecodeRecord: %v; ParseRecordView: %v", err, verr)
+		}
+		if err == nil && (string(v.Stream) != e.Stream || v.Version != e.Version || v.PrevHash != e.PrevHash ||
+			v.Hash != e.Hash || !bytes.Equal(v.Body, events.RecordBody(rec))) {
+			t.Fatalf("ParseRecordView reads %+v, DecodeRecord %+v", v, e)
+		}
 		if err != nil {
 			if !errors.Is(err, events.ErrCorrupt) {
 				t.Fatalf("refusal does not wrap ErrCorrupt: %v", err)

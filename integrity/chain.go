@@ -36,6 +36,16 @@ const (
 	// CorruptRecord: the stored bytes at a position do not decode as an
 	// event at all (they were edited or damaged).
 	CorruptRecord = "corrupt-record"
+	// RootMismatch: the events up to a signed checkpoint's size do not
+	// hash to the root it signs. Every event may chain soundly and still
+	// differ from what was signed: history was rewritten and re-hashed.
+	RootMismatch = "root-mismatch"
+	// Truncated: a signed checkpoint covers more events than the ledger
+	// holds; events that were signed for are gone.
+	Truncated = "truncated"
+	// LogMismatch: the ledger's stored Merkle log does not agree with its
+	// events, so proofs served from it would be wrong.
+	LogMismatch = "merkle-log-mismatch"
 )
 
 // Finding is a piece of tamper evidence: where, what, and the hashes or
@@ -65,7 +75,10 @@ type head struct {
 // ChainVerifier checks events fed to it in global order. The zero value is
 // not usable; call NewChainVerifier. It is not safe for concurrent use.
 type ChainVerifier struct {
-	streams  map[string]head
+	// streams maps a stream to its index in heads: one map lookup per
+	// event, and no pointers for the collector to scan.
+	streams  map[string]uint32
+	heads    []head
 	next     uint64 // next expected position
 	events   uint64
 	findings uint64
@@ -77,7 +90,7 @@ func NewChainVerifier(from uint64) *ChainVerifier {
 	if from == 0 {
 		from = 1
 	}
-	return &ChainVerifier{streams: map[string]head{}, next: from}
+	return &ChainVerifier{streams: map[string]uint32{}, next: from}
 }
 
 // Events returns how many events were checked.
@@ -105,34 +118,71 @@ func (v *ChainVerifier) Next() uint64 { return v.next }
 // (nil when the event is sound). After a finding the verifier resynchronises
 // on the event as stored, so one edit yields one finding, not a cascade.
 func (v *ChainVerifier) Check(position uint64, e *events.Event) []*Finding {
+	v.scratch = events.AppendBody(v.scratch[:0], e)
+	return v.CheckComputed(position, e, events.HashBody(v.scratch))
+}
+
+// CheckComputed is Check for a caller that has already computed the
+// SHA-256 of e's canonical body (events.AppendBody), e.g. on another
+// core: only e's Stream, Version, PrevHash and Hash are read.
+func (v *ChainVerifier) CheckComputed(position uint64, e *events.Event, computed events.Hash) []*Finding {
+	i, seen := v.streams[e.Stream]
+	return v.check(position, e.Stream, nil, i, seen, e.Version, &e.PrevHash, &e.Hash, &computed)
+}
+
+// CheckView is CheckComputed for a stored record parsed with
+// events.ParseRecordView: it allocates only for a stream seen first and
+// for findings.
+func (v *ChainVerifier) CheckView(position uint64, r *events.RecordView, computed events.Hash) []*Finding {
+	i, seen := v.streams[string(r.Stream)]
+	return v.check(position, "", r.Stream, i, seen, r.Version, &r.PrevHash, &r.Hash, &computed)
+}
+
+// check is the common body: the stream is given as stream, or as
+// streamBytes when stream is "".
+func (v *ChainVerifier) check(position uint64, stream string, streamBytes []byte, i uint32, seen bool,
+	version uint64, prev, hash, computed *events.Hash) []*Finding {
 	var out []*Finding
 	add := func(f *Finding) {
-		f.Position, f.Stream, f.Version = position, e.Stream, e.Version
+		if stream == "" {
+			stream = string(streamBytes)
+		}
+		f.Position, f.Stream, f.Version = position, stream, version
 		out = append(out, f)
 	}
 	if position != v.next {
 		add(&Finding{Kind: PositionGap, Expected: fmt.Sprint("position ", v.next), Actual: fmt.Sprint("position ", position)})
 	}
 	v.next = position + 1
-	v.scratch = events.AppendBody(v.scratch[:0], e)
-	if got := events.HashBody(v.scratch); got != e.Hash {
-		add(&Finding{Kind: HashMismatch, Expected: "bytes hashing to " + e.Hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + got.String()})
+	if *computed != *hash {
+		add(&Finding{Kind: HashMismatch, Expected: "bytes hashing to " + hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + computed.String()})
 	}
-	h, seen := v.streams[e.Stream]
+	var h *head
+	if seen {
+		h = &v.heads[i]
+	}
 	switch {
-	case !seen && e.Version != 0:
-		add(&Finding{Kind: VersionGap, Expected: "version 0 (first event of the stream)", Actual: fmt.Sprint("version ", e.Version)})
-	case seen && e.Version != h.version+1:
-		add(&Finding{Kind: VersionGap, Expected: fmt.Sprint("version ", h.version+1), Actual: fmt.Sprint("version ", e.Version)})
+	case !seen && version != 0:
+		add(&Finding{Kind: VersionGap, Expected: "version 0 (first event of the stream)", Actual: fmt.Sprint("version ", version)})
+	case seen && version != h.version+1:
+		add(&Finding{Kind: VersionGap, Expected: fmt.Sprint("version ", h.version+1), Actual: fmt.Sprint("version ", version)})
 	}
 	want := events.ZeroHash
 	if seen {
 		want = h.hash
 	}
-	if e.PrevHash != want {
-		add(&Finding{Kind: ChainBroken, Expected: "prev_hash " + want.String(), Actual: "prev_hash " + e.PrevHash.String()})
+	if *prev != want {
+		add(&Finding{Kind: ChainBroken, Expected: "prev_hash " + want.String(), Actual: "prev_hash " + prev.String()})
 	}
-	v.streams[e.Stream] = head{version: e.Version, hash: e.Hash}
+	if seen {
+		h.version, h.hash = version, *hash
+	} else {
+		if stream == "" {
+			stream = string(streamBytes)
+		}
+		v.streams[stream] = uint32(len(v.heads))
+		v.heads = append(v.heads, head{version: version, hash: *hash})
+	}
 	v.events++
 	v.findings += uint64(len(out))
 	return out

@@ -3,7 +3,7 @@ package integrity
 import (
 	"context"
 	"crypto"
-	_ "crypto/sha256" // rfc6962 hashes with crypto.SHA256
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -57,7 +57,28 @@ func (e *ProofError) Unwrap() error { return ErrBadProof }
 // hasher is the RFC 6962 SHA-256 tree hasher; it is stateless.
 var hasher = rfc6962.New(crypto.SHA256)
 
-var factory = &compact.RangeFactory{Hash: hasher.HashChildren}
+var factory = &compact.RangeFactory{Hash: hashChildren}
+
+// hashChildren is hasher.HashChildren, SHA-256(0x01 || left || right),
+// without the hash object it allocates per call: it runs once per leaf on
+// every append and every verification pass.
+func hashChildren(left, right []byte) []byte {
+	var b [1 + 2*sha256.Size]byte
+	b[0] = rfc6962.RFC6962NodeHashPrefix
+	copy(b[1:], left)
+	copy(b[1+sha256.Size:], right)
+	h := sha256.Sum256(b[:])
+	return h[:]
+}
+
+// hashLeaf is hasher.HashLeaf, SHA-256(0x00 || eventHash).
+func hashLeaf(eventHash *events.Hash) []byte {
+	var b [1 + sha256.Size]byte
+	b[0] = rfc6962.RFC6962LeafHashPrefix
+	copy(b[1:], eventHash[:])
+	h := sha256.Sum256(b[:])
+	return h[:]
+}
 
 // LeafHash returns the RFC 6962 leaf hash of an event hash:
 // SHA-256(0x00 || eventHash).
@@ -99,25 +120,54 @@ func nodeKey(id compact.NodeID) []byte {
 // serialised, and reads never wait for the store behind an append.
 type Log struct {
 	store NodeStore
+	cfg   LogConfig
 	size  atomic.Uint64 // rng.End(), readable without mu
 	mu    sync.Mutex    // serialises appends; guards rng
 	rng   *compact.Range
 }
 
-// OpenLog returns the log kept in store, empty if the store holds none.
+// LeafSource reads the event hashes of leaves [from, from+n) (the events
+// at positions from+1 .. from+n) from the ledger the log is built over.
+type LeafSource func(ctx context.Context, from uint64, n int) ([]events.Hash, error)
+
+// LogConfig configures how a Log stores its nodes.
+type LogConfig struct {
+	// Leaves, with SkipLevels > 0, lets the log store only the subtrees
+	// of level SkipLevels and up: a node below is recomputed from the at
+	// most 2^(SkipLevels-1) event hashes it covers when a root or proof
+	// needs it. With SkipLevels 4, appends write about one node per
+	// eight events instead of two per event. A store MUST always be
+	// opened with the same SkipLevels.
+	Leaves     LeafSource
+	SkipLevels uint
+}
+
+// OpenLog returns the log kept in store, empty if the store holds none,
+// storing every node.
 func OpenLog(ctx context.Context, store NodeStore) (*Log, error) {
+	return OpenLogConfig(ctx, store, LogConfig{})
+}
+
+// OpenLogConfig is OpenLog with a LogConfig.
+func OpenLogConfig(ctx context.Context, store NodeStore, cfg LogConfig) (*Log, error) {
+	if cfg.SkipLevels > 0 && cfg.Leaves == nil {
+		return nil, fmt.Errorf("integrity: merkle log: SkipLevels %d needs a LeafSource", cfg.SkipLevels)
+	}
+	if cfg.SkipLevels > 16 {
+		return nil, fmt.Errorf("integrity: merkle log: SkipLevels %d is over 16", cfg.SkipLevels)
+	}
 	v, ok, err := store.Get(ctx, stateKey)
 	if err != nil {
 		return nil, fmt.Errorf("open merkle log: %w", err)
 	}
 	if !ok {
-		return &Log{store: store, rng: factory.NewEmptyRange(0)}, nil // size 0
+		return &Log{store: store, cfg: cfg, rng: factory.NewEmptyRange(0)}, nil // size 0
 	}
 	rng, err := decodeState(v)
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{store: store, rng: rng}
+	l := &Log{store: store, cfg: cfg, rng: rng}
 	l.size.Store(rng.End())
 	// The compact range is also stored node by node; they must agree.
 	stored, err := l.nodes(ctx, compact.RangeNodes(0, rng.End(), nil))
@@ -163,7 +213,7 @@ func (l *Log) Size() uint64 { return l.size.Load() }
 func (l *Log) Append(ctx context.Context, eventHashes ...events.Hash) error {
 	leaves := make([][]byte, len(eventHashes))
 	for i := range eventHashes {
-		leaves[i] = hasher.HashLeaf(eventHashes[i][:])
+		leaves[i] = hashLeaf(&eventHashes[i])
 	}
 	return l.appendLeaves(ctx, leaves)
 }
@@ -183,6 +233,9 @@ func (l *Log) appendLeaves(ctx context.Context, leaves [][]byte) error {
 	keys := make([][]byte, 0, 2*len(leaves)+1)
 	values := make([][]byte, 0, 2*len(leaves)+1)
 	visit := func(id compact.NodeID, hash []byte) {
+		if id.Level < l.cfg.SkipLevels {
+			return
+		}
 		keys = append(keys, nodeKey(id))
 		values = append(values, hash)
 	}
@@ -213,6 +266,14 @@ func (l *Log) checkSize(size uint64) error {
 func (l *Log) nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
+		if id.Level < l.cfg.SkipLevels {
+			h, err := l.recompute(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = h
+			continue
+		}
 		v, ok, err := l.store.Get(ctx, nodeKey(id))
 		if err != nil {
 			return nil, fmt.Errorf("read merkle node (level %d, index %d): %w", id.Level, id.Index, err)
@@ -223,6 +284,31 @@ func (l *Log) nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error)
 		out[i] = v
 	}
 	return out, nil
+}
+
+// recompute returns the hash of a complete subtree below SkipLevels from
+// the event hashes it covers.
+func (l *Log) recompute(ctx context.Context, id compact.NodeID) ([]byte, error) {
+	n := 1 << id.Level
+	first := id.Index << id.Level
+	hs, err := l.cfg.Leaves(ctx, first, n)
+	if err != nil {
+		return nil, fmt.Errorf("read the events under merkle node (level %d, index %d): %w", id.Level, id.Index, err)
+	}
+	if len(hs) != n {
+		return nil, fmt.Errorf("%w: node (level %d, index %d) covers %d events, the ledger gave %d", ErrMerkleStore, id.Level, id.Index, n, len(hs))
+	}
+	level := make([][]byte, n)
+	for i := range hs {
+		level[i] = hashLeaf(&hs[i])
+	}
+	for len(level) > 1 { // a perfect subtree: pair up to the top
+		for i := 0; i < len(level)/2; i++ {
+			level[i] = hashChildren(level[2*i], level[2*i+1])
+		}
+		level = level[:len(level)/2]
+	}
+	return level[0], nil
 }
 
 // Root returns the root of the tree of the first size leaves, for any size

@@ -386,3 +386,71 @@ func TestConcurrentAppendAndProofs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A log that stores only the nodes of level 4 and up, recomputing the
+// lower ones from the events, serves the same roots and proofs as one
+// that stores every node, and writes far fewer nodes.
+func TestSkipLevelsServesTheSameProofs(t *testing.T) {
+	ctx := context.Background()
+	full, fullNodes, hashes := newLog(t, 70)
+	reads := 0
+	leaves := func(_ context.Context, from uint64, n int) ([]events.Hash, error) {
+		reads++
+		if from+uint64(n) > uint64(len(hashes)) {
+			return nil, fmt.Errorf("leaves %d..%d past the ledger's %d", from, from+uint64(n), len(hashes))
+		}
+		return hashes[from : from+uint64(n)], nil
+	}
+	var nodes integrity.MemNodeStore
+	skip, err := integrity.OpenLogConfig(ctx, &nodes, integrity.LogConfig{Leaves: leaves, SkipLevels: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(hashes); i += 9 {
+		if err := skip.Append(ctx, hashes[i:min(i+9, len(hashes))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if nodes.Len() >= fullNodes.Len()/4 {
+		t.Fatalf("skipping levels stored %d nodes, the full log %d", nodes.Len(), fullNodes.Len())
+	}
+	for size := uint64(0); size <= uint64(len(hashes)); size++ {
+		a, err1 := full.Root(ctx, size)
+		b, err2 := skip.Root(ctx, size)
+		if err1 != nil || err2 != nil || a != b {
+			t.Fatalf("root at %d: %s %v vs %s %v", size, a, err1, b, err2)
+		}
+		for idx := uint64(0); idx < size; idx += 5 {
+			p, err := skip.InclusionProof(ctx, idx, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := integrity.VerifyInclusion(hashes[idx], idx, size, p, a); err != nil {
+				t.Fatalf("inclusion %d in %d: %v", idx, size, err)
+			}
+		}
+		for old := uint64(0); old <= size; old += 7 {
+			p, err := skip.ConsistencyProof(ctx, old, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r1, _ := full.Root(ctx, old)
+			if err := integrity.VerifyConsistency(old, size, p, r1, a); err != nil {
+				t.Fatalf("consistency %d -> %d: %v", old, size, err)
+			}
+		}
+	}
+	if reads == 0 {
+		t.Fatal("no node was recomputed from the events")
+	}
+	// Reopened with the same configuration, it agrees with its nodes.
+	again, err := integrity.OpenLogConfig(ctx, &nodes, integrity.LogConfig{Leaves: leaves, SkipLevels: 4})
+	if err != nil || again.Size() != uint64(len(hashes)) {
+		t.Fatalf("reopen: size %d, %v", again.Size(), err)
+	}
+	// A ledger that no longer holds the events under a node is refused.
+	short := func(context.Context, uint64, int) ([]events.Hash, error) { return nil, nil }
+	if _, err := integrity.OpenLogConfig(ctx, &nodes, integrity.LogConfig{Leaves: short, SkipLevels: 4}); !errors.Is(err, integrity.ErrMerkleStore) {
+		t.Fatalf("reopen over missing events: %v, want ErrMerkleStore", err)
+	}
+}

@@ -11,8 +11,7 @@ import (
 // a checkpoint signs while they read the events once. The zero value is
 // not ready; use NewTree. A Tree is not safe for concurrent use.
 type Tree struct {
-	rng  *compact.Range
-	leaf []byte
+	rng *compact.Range
 }
 
 // NewTree returns an empty tree (size 0).
@@ -20,10 +19,9 @@ func NewTree() *Tree { return &Tree{rng: factory.NewEmptyRange(0)} }
 
 // Add appends the leaf of one event hash.
 func (t *Tree) Add(eventHash events.Hash) {
-	t.leaf = hasher.HashLeaf(eventHash[:])
-	// Append fails only for a range that does not start at 0, which
-	// NewTree never makes.
-	if err := t.rng.Append(t.leaf, nil); err != nil {
+	// Append keeps the leaf slice: a fresh one each time. It fails only
+	// for a range that does not start at 0, which NewTree never makes.
+	if err := t.rng.Append(hashLeaf(&eventHash), nil); err != nil {
 		panic("integrity: tree append: " + err.Error())
 	}
 }

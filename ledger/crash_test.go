@@ -19,6 +19,7 @@ import (
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/ledger"
 	"github.com/govledger/govledger/privacy"
+	"github.com/govledger/govledger/replay"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/pebblestore"
 	"github.com/oklog/ulid/v2"
@@ -62,6 +63,17 @@ func crashChild(dir string) {
 			fmt.Fprintln(os.Stderr, "child district:", err)
 			os.Exit(3)
 		}
+	}
+	// The Merkle log is kept beside the events, its nodes written
+	// without waiting for the disk: a crash may lose its tail.
+	side, err := s.Side(pebblestore.SideMerkle)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child side:", err)
+		os.Exit(3)
+	}
+	if _, err := ledger.StartMerkle(ctx, s, side.Unsynced(), ledger.MerkleConfig{Poll: time.Millisecond}); err != nil {
+		fmt.Fprintln(os.Stderr, "child merkle:", err)
+		os.Exit(3)
 	}
 	fmt.Println("READY")
 	var out sync.Mutex
@@ -193,6 +205,23 @@ func TestCrashRecovery(t *testing.T) {
 		head, _ := s.Head(ctx)
 		if head != v.Events() {
 			t.Fatalf("round %d: head %d, but %d events read", round, head, v.Events())
+		}
+		// Whatever the crash left of the Merkle log, reopening brings it
+		// to the head with the root recomputed from the events.
+		side, err := s.Side(pebblestore.SideMerkle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keeper, err := ledger.StartMerkle(ctx, s, side.Unsynced(), ledger.MerkleConfig{})
+		if err != nil {
+			t.Fatalf("round %d: merkle log after the crash: %v", round, err)
+		}
+		rep, err := replay.VerifyWith(ctx, s, replay.VerifyOptions{Log: keeper.Log(), OnFinding: func(f *integrity.Finding) { t.Errorf("round %d: %v", round, f) }})
+		if err != nil || !rep.OK() || !rep.LogChecked {
+			t.Fatalf("round %d: merkle log after the crash: %+v %v", round, rep, err)
+		}
+		if err := keeper.Close(ctx); err != nil {
+			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)

@@ -7,9 +7,11 @@
 package replay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -31,6 +33,14 @@ type Report struct {
 	Streams  int           // streams seen
 	Findings uint64        // tamper findings
 	Elapsed  time.Duration // wall time of the pass
+	// Root is the Merkle root recomputed over positions 1..Head.
+	Root events.Hash
+	// CheckpointsMatched counts the checkpoints whose signed root equals
+	// the root recomputed at their size.
+	CheckpointsMatched int
+	// LogChecked is true when the ledger's stored Merkle log was compared
+	// with the recomputed root (VerifyOptions.Log).
+	LogChecked bool
 }
 
 // OK reports whether the pass found nothing.
@@ -44,6 +54,38 @@ func (r Report) Rate() float64 {
 	return float64(r.Events) / r.Elapsed.Seconds()
 }
 
+// RootLog is what verification needs of a stored Merkle log: its size and
+// its root at a size (*integrity.Log).
+type RootLog interface {
+	Size() uint64
+	Root(ctx context.Context, size uint64) (events.Hash, error)
+}
+
+// RawSource is the optional capability of a Source to hand over each
+// stored record's bytes (events.AppendRecord) undecoded, in position
+// order, up to its head (*pebblestore.Store has it). Verification then
+// hashes the bytes as stored instead of re-encoding decoded events.
+type RawSource interface {
+	ReadRecords(ctx context.Context, from uint64, fn func(position uint64, rec []byte) error) error
+}
+
+// VerifyOptions adds anchors to a verification pass.
+type VerifyOptions struct {
+	// Checkpoints are signed checkpoints of this ledger, already parsed
+	// and signature-checked (integrity.ParseCheckpoint). The root
+	// recomputed at each one's size must equal its signed root; one
+	// larger than the ledger is a Truncated finding. Matching roots at
+	// two sizes also prove the two checkpoints consistent: both were
+	// recomputed from the same events.
+	Checkpoints []integrity.Checkpoint
+	// Log, if set, is the ledger's stored Merkle log, from which proofs
+	// are served: its root at the head must equal the recomputed one.
+	Log RootLog
+	// OnFinding, if set, is called with each finding as it is found,
+	// from one goroutine at a time (not necessarily the caller's).
+	OnFinding func(*integrity.Finding)
+}
+
 // Verify checks every event of src up to its head: each hash covers the
 // event's bytes, each stream chains with versions 0, 1, 2, ..., and
 // positions run 1, 2, 3, ... with none missing at the end. Each finding is
@@ -51,51 +93,239 @@ func (r Report) Rate() float64 {
 // after a finding so that every break is reported. An error is returned
 // only when the source cannot be read.
 func Verify(ctx context.Context, src Source, onFinding func(*integrity.Finding)) (Report, error) {
+	return VerifyWith(ctx, src, VerifyOptions{OnFinding: onFinding})
+}
+
+// VerifyWith is Verify that also recomputes the Merkle root over the
+// global order and checks it against signed checkpoints and the stored
+// log (see VerifyOptions), in the same single pass.
+func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, error) {
 	start := time.Now()
 	head, err := src.Head(ctx)
 	if err != nil {
 		return Report{}, fmt.Errorf("replay: head: %w", err)
 	}
 	v := integrity.NewChainVerifier(1)
+	var extra uint64 // findings the chain verifier did not count
 	report := func(f *integrity.Finding) {
-		if onFinding != nil {
-			onFinding(f)
+		if opts.OnFinding != nil {
+			opts.OnFinding(f)
 		}
 	}
-	for from := uint64(1); from <= head; {
+	anchors := sortedCheckpoints(opts.Checkpoints)
+	tree := integrity.NewTree()
+	matched := 0
+	lastGood := uint64(0) // the largest checkpoint size whose root matched
+	// atSize checks the checkpoints of the tree's current size.
+	atSize := func() {
+		for len(anchors) > 0 && anchors[0].Size == tree.Size() {
+			c := anchors[0]
+			anchors = anchors[1:]
+			if root := tree.Root(); root != c.Root {
+				extra++
+				report(&integrity.Finding{Kind: integrity.RootMismatch, Position: c.Size,
+					Expected: fmt.Sprintf("root %s signed by %s for its first %d events", c.Root, c.Origin, c.Size),
+					Actual: fmt.Sprintf("root %s recomputed from positions 1..%d: the events were changed after they were signed, somewhere in positions %d..%d",
+						root, c.Size, lastGood+1, c.Size)})
+				continue
+			}
+			matched++
+			lastGood = c.Size
+		}
+	}
+	atSize() // checkpoints of size 0
+
+	// Two stages, one per core: this goroutine reads and re-encodes each
+	// event's canonical body into a batch; the checker hashes the bodies,
+	// checks the chains and grows the tree, in order.
+	batches := make(chan *verifyBatch, 4)
+	free := make(chan *verifyBatch, 6)
+	for range cap(free) {
+		free <- &verifyBatch{}
+	}
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		var ev events.Event
+		var view events.RecordView
+		for b := range batches {
+			start := 0
+			for i := range b.ents {
+				x := &b.ents[i]
+				var computed events.Hash
+				if b.raw {
+					rec := b.buf[start:x.end]
+					start = x.end
+					if err := events.ParseRecordView(rec, &view); err != nil {
+						report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
+							Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, err)})
+						v.Skip(x.pos)
+						tree.Add(events.ZeroHash)
+						atSize()
+						continue
+					}
+					for _, f := range v.CheckView(x.pos, &view, events.HashBody(view.Body)) {
+						report(f)
+					}
+					tree.Add(view.Hash)
+					if len(anchors) > 0 && anchors[0].Size == tree.Size() {
+						atSize()
+					}
+					continue
+				} else {
+					ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
+					computed = events.HashBody(b.buf[start:x.end])
+					start = x.end
+				}
+				for _, f := range v.CheckComputed(x.pos, &ev, computed) {
+					report(f)
+				}
+				tree.Add(ev.Hash)
+				if len(anchors) > 0 && anchors[0].Size == tree.Size() {
+					atSize()
+				}
+			}
+			if b.corrupt != 0 {
+				// The record at this position does not decode. Its
+				// leaf is unknown; a zero leaf keeps the tree's
+				// positions aligned (roots after it mismatch).
+				report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: b.corrupt,
+					Expected: "a decodable event record", Actual: b.corruptErr.Error()})
+				v.Skip(b.corrupt)
+				tree.Add(events.ZeroHash)
+				atSize()
+			}
+			b.reset()
+			free <- b
+		}
+	}()
+	cur := <-free
+	next := uint64(1) // the position after the last one read
+	if raw, ok := src.(RawSource); ok {
+		// The stored bytes themselves are hashed: no decoding here.
+		cur.raw = true
+		err = raw.ReadRecords(ctx, 1, func(pos uint64, rec []byte) error {
+			if pos > head {
+				return errStop
+			}
+			cur.addRaw(pos, rec)
+			if len(cur.ents) == verifyBatchSize {
+				batches <- cur
+				cur = <-free
+				cur.raw = true
+			}
+			return nil
+		})
+		if err == errStop {
+			err = nil
+		}
+	}
+	for from := uint64(1); from <= head && !cur.raw; {
 		err = src.ReadAll(ctx, from, func(r store.Record) error {
 			if r.Position > head {
 				return errStop
 			}
-			for _, f := range v.Check(r.Position, &r.Event) {
-				report(f)
+			cur.add(r.Position, &r.Event)
+			next = r.Position + 1
+			if len(cur.ents) == verifyBatchSize {
+				batches <- cur
+				cur = <-free
 			}
 			return nil
 		})
 		if err == nil || err == errStop {
+			err = nil
 			break
 		}
 		if !errors.Is(err, events.ErrCorrupt) {
-			return Report{}, fmt.Errorf("replay: read: %w", err)
+			break
 		}
-		// The record at the next position does not decode: report it
-		// and go on after it.
-		pos := v.Next()
-		report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: pos,
-			Expected: "a decodable event record", Actual: err.Error()})
-		v.Skip(pos)
-		from = pos + 1
+		// Report it and go on after it.
+		cur.corrupt, cur.corruptErr = next, err
+		batches <- cur
+		cur = <-free
+		next++
+		from = next
 	}
-	rep := Report{Head: head, Events: v.Events(), Streams: v.Streams(), Findings: v.Findings(), Elapsed: time.Since(start)}
+	batches <- cur
+	close(batches)
+	<-checked
+	if err != nil {
+		return Report{}, fmt.Errorf("replay: read: %w", err)
+	}
+	rep := Report{Head: head, Events: v.Events(), Streams: v.Streams(), Root: tree.Root(), CheckpointsMatched: matched}
 	if v.Next() <= head {
-		f := &integrity.Finding{Kind: integrity.PositionGap, Position: v.Next(),
-			Expected: fmt.Sprintf("events up to the head, position %d", head), Actual: fmt.Sprintf("the log ends at position %d", v.Next()-1)}
-		rep.Findings++
-		if onFinding != nil {
-			onFinding(f)
+		extra++
+		report(&integrity.Finding{Kind: integrity.PositionGap, Position: v.Next(),
+			Expected: fmt.Sprintf("events up to the head, position %d", head), Actual: fmt.Sprintf("the log ends at position %d", v.Next()-1)})
+	}
+	for _, c := range anchors { // sizes the ledger does not reach
+		extra++
+		report(&integrity.Finding{Kind: integrity.Truncated, Position: tree.Size() + 1,
+			Expected: fmt.Sprintf("%d events, signed by %s with root %s", c.Size, c.Origin, c.Root),
+			Actual:   fmt.Sprintf("the ledger holds %d: events %d..%d are gone", tree.Size(), tree.Size()+1, c.Size)})
+	}
+	if opts.Log != nil && tree.Size() == head {
+		rep.LogChecked = true
+		if opts.Log.Size() < head {
+			extra++
+			report(&integrity.Finding{Kind: integrity.LogMismatch, Position: opts.Log.Size() + 1,
+				Expected: fmt.Sprintf("a Merkle log of %d leaves", head), Actual: fmt.Sprintf("the stored log holds %d", opts.Log.Size())})
+		} else if root, err := opts.Log.Root(ctx, head); err != nil {
+			extra++
+			report(&integrity.Finding{Kind: integrity.LogMismatch, Position: head,
+				Expected: "a readable Merkle log", Actual: err.Error()})
+		} else if root != rep.Root {
+			extra++
+			report(&integrity.Finding{Kind: integrity.LogMismatch, Position: head,
+				Expected: fmt.Sprintf("root %s recomputed from the events", rep.Root),
+				Actual:   fmt.Sprintf("root %s in the stored Merkle log: proofs served from it would not match the events", root)})
 		}
 	}
+	rep.Findings = v.Findings() + extra
+	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// verifyBatchSize is how many events the reading stage hands over at once.
+const verifyBatchSize = 1024
+
+// verifyBatch is events read and encoded, waiting to be checked.
+type verifyBatch struct {
+	ents       []verifyEntry
+	buf        []byte // the canonical bodies, back to back
+	corrupt    uint64 // after ents, a position whose record does not decode (0: none)
+	corruptErr error
+	raw        bool // buf holds stored records (RawSource), not bodies
+}
+
+type verifyEntry struct {
+	pos        uint64
+	stream     string
+	version    uint64
+	prev, hash events.Hash
+	end        int // where the event's body ends in buf
+}
+
+func (b *verifyBatch) add(pos uint64, e *events.Event) {
+	b.buf = events.AppendBody(b.buf, e)
+	b.ents = append(b.ents, verifyEntry{pos: pos, stream: e.Stream, version: e.Version, prev: e.PrevHash, hash: e.Hash, end: len(b.buf)})
+}
+
+func (b *verifyBatch) addRaw(pos uint64, rec []byte) {
+	b.buf = append(b.buf, rec...)
+	b.ents = append(b.ents, verifyEntry{pos: pos, end: len(b.buf)})
+}
+
+func (b *verifyBatch) reset() {
+	b.ents, b.buf, b.corrupt, b.corruptErr, b.raw = b.ents[:0], b.buf[:0], 0, nil, false
+}
+
+// sortedCheckpoints returns the checkpoints by size.
+func sortedCheckpoints(cs []integrity.Checkpoint) []integrity.Checkpoint {
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, b integrity.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })
+	return out
 }
 
 type stopError struct{}

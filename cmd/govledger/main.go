@@ -15,6 +15,9 @@
 //	report      replay into a projection and print its report
 //	projections registered projections with version, position and digest
 //	trace       the case trace: who held a case, for how long, and why
+//	replay      replay up to a position, checkpoint or time and write a manifest
+//	audit       re-run a published manifest's replay and compare its figures
+//	diff        compare two manifests figure by figure, explained by events
 //
 // Exit codes:
 //
@@ -23,8 +26,13 @@
 //	2  usage error (unknown command, bad flag or argument)
 //	3  input refused (append: at least one line was refused; erase: the
 //	   subject is already erased or the subject id is invalid)
-//	4  verification failed: the ledger has been tampered with
-//	5  not found (show: no such stream)
+//	4  verification failed: the ledger has been tampered with (verify,
+//	   replay, audit, checkpoint, prove: with each finding's position and
+//	   evidence printed)
+//	5  not found (show: no such stream; prove: no such event or checkpoint)
+//	6  checkpoint refused: bad signature, another ledger's, malformed
+//	7  figures differ (audit: the replay does not reproduce a published
+//	   manifest; diff: two manifests differ)
 package main
 
 import (
@@ -46,6 +54,11 @@ const (
 	exitRefused  = 3
 	exitTampered = 4
 	exitNotFound = 5
+	// exitCheckpoint: a checkpoint was refused (bad signature, another
+	// ledger's, malformed).
+	exitCheckpoint = 6
+	// exitMismatch: an audit or diff found figures that differ.
+	exitMismatch = 7
 )
 
 // command is one subcommand.
@@ -88,6 +101,12 @@ func commands() map[string]command {
 		"report":      {"replay into a projection and print its report (table, json, csv, html)", runReport},
 		"projections": {"registered projections with version, position and state digest", runProjections},
 		"trace":       {"the case trace: who held a case, for how long, each transfer and return", runTrace},
+		"checkpoint":  {"sign and print the ledger's checkpoint (size and Merkle root), and keep it", runCheckpoint},
+		"key":         {"print the ledger's checkpoint verifier key, to publish", runKey},
+		"prove":       {"prove an event's inclusion, or two checkpoints' consistency; check a proof", runProve},
+		"replay":      {"replay up to a position, checkpoint or time (as-of) and write a manifest", runReplay},
+		"audit":       {"re-run a published manifest's replay and compare it figure by figure", runAudit},
+		"diff":        {"compare two manifests figure by figure, with the events that explain changes", runDiff},
 	}
 }
 
@@ -148,6 +167,8 @@ Exit codes:
   2  usage error
   3  input refused (append, erase)
   4  verification failed: the ledger has been tampered with
-  5  not found (show)
+  5  not found (show, prove)
+  6  checkpoint refused: bad signature, another ledger's, malformed
+  7  figures differ (audit, diff)
 `)
 }

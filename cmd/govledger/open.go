@@ -39,18 +39,50 @@ func openLedger(ctx context.Context, dir string, cfg ledger.Config, keyRand io.R
 		return nil, nil, err
 	}
 	cfg.KeyStore = keys
+	if _, err := ensureKey(dir); err != nil {
+		s.Close()
+		return nil, nil, fmt.Errorf("checkpoint key: %w", err)
+	}
 	l, err := ledger.New(ctx, s, cfg)
 	if err != nil {
 		s.Close()
 		return nil, nil, err
 	}
-	return l, s, nil
+	k, err := startMerkle(ctx, s)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return l, &keptStore{Store: s, keeper: k}, nil
+}
+
+// keptStore is a Pebble store whose Merkle log is kept while it is open:
+// Close brings the log to the head, then closes the store.
+type keptStore struct {
+	*pebblestore.Store
+	keeper *ledger.MerkleKeeper
+}
+
+func (s *keptStore) Close() error {
+	err := s.keeper.Close(context.Background())
+	if cerr := s.Store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// unwrapStore returns the store under a keptStore.
+func unwrapStore(s store.Store) store.Store {
+	if k, ok := s.(*keptStore); ok {
+		return k.Store
+	}
+	return s
 }
 
 // keysOf returns the subject keys kept in s, or nil when s is not a
 // Pebble store (then every sealed field shows as erased).
 func keysOf(s store.Store) privacy.KeyGetter {
-	ps, ok := s.(*pebblestore.Store)
+	ps, ok := unwrapStore(s).(*pebblestore.Store)
 	if !ok {
 		return nil
 	}

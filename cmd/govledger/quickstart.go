@@ -11,6 +11,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/replay"
 	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store"
 	"github.com/govledger/govledger/store/pebblestore"
@@ -102,13 +103,22 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	}
 	printByType(w, byType)
 	fmt.Fprintln(w)
-	rep, err := verifyAndPrint(ctx, s, w, 20)
+	keeper := s.(*keptStore).keeper
+	if _, err := keeper.CatchUp(ctx); err != nil {
+		return err
+	}
+	rep, err := verifyAndPrint(ctx, s, w, 20, replay.VerifyOptions{Log: keeper.Log()}, nil)
 	if err != nil {
 		return err
 	}
 	if err := verdict(rep); err != nil {
 		return err
 	}
+	c, _, err := signLedgerCheckpoint(ctx, *dir, s, keeper)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "checkpoint signed and kept: %s, %d events, root %s (govledger checkpoint prints it; govledger key prints the verifier key)\n", c.Origin, c.Size, c.Root)
 	fmt.Fprintln(w)
 	if err := headline(ctx, w, s, builtinOptions{k: 5}); err != nil {
 		return fmt.Errorf("projections: %w", err)

@@ -35,7 +35,7 @@ type cacheEntry struct {
 }
 
 func newReportCache(s store.Store) reportCache {
-	ps, ok := s.(*pebblestore.Store)
+	ps, ok := unwrapStore(s).(*pebblestore.Store)
 	if !ok {
 		return reportCache{}
 	}

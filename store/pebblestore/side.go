@@ -167,3 +167,21 @@ func (k *Side) Scan(ctx context.Context, from []byte, fn func(key, value []byte)
 	}
 	return nil
 }
+
+// Unsynced returns the side keyspace with writes that do not wait for the
+// disk: PutMany is PutManyWithNextAppend. It is for derived data that is
+// rebuilt after a crash (the Merkle log's nodes).
+func (k *Side) Unsynced() *UnsyncedSide { return &UnsyncedSide{k} }
+
+// UnsyncedSide is a Side whose PutMany does not wait for the disk.
+type UnsyncedSide struct{ side *Side }
+
+// Get is Side.Get.
+func (u *UnsyncedSide) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
+	return u.side.Get(ctx, key)
+}
+
+// PutMany is Side.PutManyWithNextAppend.
+func (u *UnsyncedSide) PutMany(ctx context.Context, keys, values [][]byte) error {
+	return u.side.PutManyWithNextAppend(ctx, keys, values)
+}
