@@ -3,6 +3,8 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -333,4 +335,30 @@ func readRegular(dir, name string, max int64) ([]byte, os.FileInfo, error) {
 		return nil, nil, malformed(name, "larger than %d bytes", max)
 	}
 	return raw, fi, nil
+}
+
+// EventsSHA256 reads the events file and returns its SHA-256 in hex, to
+// compare with Manifest().EventsSHA256: a difference means damage in
+// transfer or an edit (which verification locates), no more.
+func (b *Bundle) EventsSHA256(ctx context.Context) (string, error) {
+	f, _, err := openRegular(b.dir, EventsFile, b.events)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("bundle: read %s: %w", EventsFile, err)
+		}
+	}
 }
