@@ -246,6 +246,9 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 		cur = <-free
 		next++
 		from = next
+		if from > head {
+			err = nil // the record at the head was the bad one
+		}
 	}
 	batches <- cur
 	close(batches)

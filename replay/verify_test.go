@@ -172,3 +172,16 @@ func TestVerifyGoesOnAfterAnUndecodableRecord(t *testing.T) {
 		t.Fatalf("last finding %v, want chain-broken on case/C-2", found[len(found)-1])
 	}
 }
+
+func TestVerifyReportsAnUndecodableRecordAtTheHead(t *testing.T) {
+	recs := records(t)
+	src := sliceSource{recs: recs, head: uint64(len(recs)), corruptAt: uint64(len(recs))}
+	var found []*integrity.Finding
+	rep, err := replay.Verify(context.Background(), src, func(f *integrity.Finding) { found = append(found, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].Kind != integrity.CorruptRecord || found[0].Position != uint64(len(recs)) || rep.Findings != 1 {
+		t.Fatalf("findings %v (%d), want one corrupt-record at the head", found, rep.Findings)
+	}
+}

@@ -9,6 +9,7 @@
 //	quickstart  create a ledger and simulate one month of a district
 //	append      append events from JSON Lines
 //	verify      check every event's hash and every stream's chain
+//	export      write an export bundle, verifiable without the ledger (verify --bundle)
 //	show        print one case's or stream's timeline
 //	stat        counts and head of a ledger
 //	erase       crypto-shred a citizen's personal data
@@ -95,6 +96,7 @@ func commands() map[string]command {
 		"quickstart":  {"create a ledger and simulate one month of a district", runQuickstart},
 		"append":      {"append events from JSON Lines (a file or -)", runAppend},
 		"verify":      {"check every event's hash and every stream's chain", runVerify},
+		"export":      {"write an export bundle: the ledger as plain files, verifiable without it", runExport},
 		"show":        {"print one case's or stream's timeline", runShow},
 		"stat":        {"counts and head of a ledger", runStat},
 		"erase":       {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},

@@ -28,6 +28,12 @@ roots also prove the later checkpoint only appended to the earlier one.
 A ledger rewritten and re-hashed after it was signed, or cut short, is
 caught here even when every chain link holds.
 
+With --bundle DIR it verifies an export bundle (govledger export)
+instead, without the original: the same checks over its events, and the
+root at every checkpoint in the bundle. The trust anchor is --key, the
+key the ledger's operator published; without --key the bundle's own
+checkpoint.pub is used, with a warning, since it came with the copy.
+
 Exit 0: sound. Exit 4: findings (each printed with its position, stream,
 expected and actual value). Exit 6: a checkpoint was refused (bad
 signature, another ledger's, malformed).`
@@ -44,12 +50,16 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	max := fs.Int("max-findings", 20, "print at most this many findings")
 	var cps multiFlag
 	fs.Var(&cps, "checkpoint", "a signed checkpoint file to check the ledger against (repeatable)")
-	keyArg := fs.String("key", "", "the verifier key for checkpoints, or a file holding it (default: the ledger's checkpoint.pub)")
+	keyArg := fs.String("key", "", "the verifier key for checkpoints, or a file holding it (default: the ledger's or the bundle's checkpoint.pub)")
+	bundleDir := fs.String("bundle", "", "verify the export bundle in this directory instead of the ledger in --dir")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErr("verify takes no arguments")
+	}
+	if *bundleDir != "" {
+		return verifyBundle(ctx, e, *bundleDir, *keyArg, cps, *max)
 	}
 	s, err := openStore(*dir)
 	if err != nil {
