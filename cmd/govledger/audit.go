@@ -31,6 +31,7 @@ bounded by --changes and --max-evaluations.`
 func runAudit(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit", "", auditDoc)
 	dir := dirFlag(fs)
+	bundleDir := bundleFlag(fs)
 	opt := optionFlags(fs)
 	path := fs.String("manifest", "", "the published manifest (required)")
 	max := fs.Int("max-mismatches", 20, "list at most this many mismatches")
@@ -48,7 +49,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(*dir)
+	s, err := openSource(*dir, *bundleDir)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ when the figures are identical, 7 when they differ.`
 func runDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "diff", "A B", diffDoc)
 	dir := fs.String("dir", "", "explain the changes with the events of this ledger")
+	bundleDir := fs.String("bundle", "", "explain the changes with the events of this export bundle")
 	opt := optionFlags(fs)
 	max := fs.Int("max", 20, "list and explain at most this many figures")
 	xo := explainFlags(fs)
@@ -72,8 +73,8 @@ func runDiff(ctx context.Context, e *env, args []string) error {
 	if listed > *max {
 		fmt.Fprintf(w, "  ... and %d more\n", listed-*max)
 	}
-	if *dir != "" && !d.Identical() {
-		s, err := openStore(*dir)
+	if (*dir != "" || *bundleDir != "") && !d.Identical() {
+		s, err := openSource(*dir, *bundleDir)
 		if err != nil {
 			return err
 		}

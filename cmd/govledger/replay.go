@@ -59,6 +59,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 func runReplay(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "replay", "", replayDoc)
 	dir := dirFlag(fs)
+	bundleDir := bundleFlag(fs)
 	opt := optionFlags(fs)
 	asOf := fs.String("as-of", "", "the ledger as it stood at this time (recorded time)")
 	position := fs.Uint64("position", 0, "replay positions 1..N")
@@ -111,7 +112,12 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ro := replay.Options{Registry: reg, Program: programName(), SkipRefused: all, Origin: ledgerOrigin(*dir)}
+	s, err := openSource(*dir, *bundleDir)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ro := replay.Options{Registry: reg, Program: programName(), SkipRefused: all, Origin: s.origin}
 	if q != (projections.Query{}) {
 		ro.Queries = map[string][]projections.Query{}
 		for _, p := range reg.All() {
@@ -128,7 +134,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 		ro.Cutoff = replay.AsOf(t)
 	default:
-		cp, note, err := readCheckpoint(*cpFile, *key, *dir, ro.Origin)
+		cp, note, err := readCheckpoint(*cpFile, *key, s, ro.Origin)
 		if err != nil {
 			return err
 		}
@@ -138,11 +144,6 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	s, err := openStore(*dir)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	m, err := replay.Run(ctx, s, ro)
 	if err != nil {
 		return replayErr(e.stdout, err)
@@ -248,16 +249,16 @@ func ledgerOrigin(dir string) string {
 // verifier key, a file holding one, or "" for the ledger's
 // checkpoint.pub) and checks that it is the ledger's (origin). A refused
 // checkpoint exits 6.
-func readCheckpoint(file, key, dir, origin string) (*integrity.Checkpoint, []byte, error) {
+func readCheckpoint(file, key string, src *source, origin string) (*integrity.Checkpoint, []byte, error) {
 	note, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, err
 	}
 	if key == "" {
-		key = filepath.Join(dir, verifierKeyFile)
-		if _, err := os.Stat(key); err != nil {
-			return nil, nil, usageErr("--checkpoint needs --key VERIFIER: the ledger at %s has no %s", dir, verifierKeyFile)
+		if src.key == "" {
+			return nil, nil, usageErr("--checkpoint needs --key VERIFIER: %s has no %s", src.what(), verifierKeyFile)
 		}
+		key = src.key
 	}
 	vkey := key
 	if st, err := os.Stat(key); err == nil && st.Mode().IsRegular() {
@@ -273,8 +274,8 @@ func readCheckpoint(file, key, dir, origin string) (*integrity.Checkpoint, []byt
 		return nil, nil, withCode(exitCheckpoint, fmt.Errorf("checkpoint %s refused: %w", file, err))
 	}
 	if origin != "" && cp.Origin != origin {
-		return nil, nil, withCode(exitCheckpoint, fmt.Errorf("checkpoint %s refused: %w: it is for %q, the ledger at %s is %q",
-			file, integrity.ErrWrongOrigin, cp.Origin, dir, origin))
+		return nil, nil, withCode(exitCheckpoint, fmt.Errorf("checkpoint %s refused: %w: it is for %q, %s is %q",
+			file, integrity.ErrWrongOrigin, cp.Origin, src.what(), origin))
 	}
 	return &cp, note, nil
 }
