@@ -206,6 +206,13 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The proof is for the event's hash: it says nothing of the event
+	// unless the event's bytes still hash to it.
+	if got := events.HashBody(events.AppendBody(nil, &rec.Event)); got != rec.Event.Hash {
+		return withCode(exitTampered, &integrity.Finding{Kind: integrity.HashMismatch, Position: rec.Position,
+			Stream: rec.Event.Stream, Version: rec.Event.Version,
+			Expected: "bytes hashing to " + rec.Event.Hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + got.String()})
+	}
 	if rec.Position > c.Size {
 		return withCode(exitNotFound, fmt.Errorf("event at position %d is after the checkpoint's %d events: sign a newer checkpoint", rec.Position, c.Size))
 	}

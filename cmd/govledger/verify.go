@@ -111,8 +111,12 @@ func ledgerAnchors(ctx context.Context, s store.Store, dir, keyArg string, files
 	k, err := startMerkle(ctx, s)
 	switch {
 	case errors.Is(err, integrity.ErrTreeSize) || errors.Is(err, integrity.ErrMerkleStore):
-		pre = append(pre, &integrity.Finding{Kind: integrity.LogMismatch,
-			Expected: "a Merkle log that covers a prefix of the ledger's events", Actual: err.Error()})
+		head, herr := s.Head(ctx)
+		if herr != nil {
+			return opts, nil, nop, herr
+		}
+		pre = append(pre, &integrity.Finding{Kind: integrity.LogMismatch, Position: head,
+			Expected: fmt.Sprintf("a Merkle log that covers a prefix of the ledger's %d events", head), Actual: err.Error()})
 		return opts, pre, nop, nil
 	case err != nil:
 		return opts, nil, nop, err
@@ -130,7 +134,9 @@ func verdict(rep replay.Report) error {
 }
 
 // verifyAndPrint verifies src, printing each finding (at most max) and a
-// summary to w. pre are findings made before the pass.
+// summary to w. pre are findings made before the pass; they are printed
+// after the pass's, so that the first finding printed is the first
+// position where the events themselves differ.
 func verifyAndPrint(ctx context.Context, src replay.Source, w io.Writer, max int, opts replay.VerifyOptions, pre []*integrity.Finding) (replay.Report, error) {
 	printed := 0
 	print := func(f *integrity.Finding) {
@@ -140,13 +146,13 @@ func verifyAndPrint(ctx context.Context, src replay.Source, w io.Writer, max int
 		}
 		printed++
 	}
-	for _, f := range pre {
-		print(f)
-	}
 	opts.OnFinding = print
 	rep, err := replay.VerifyWith(ctx, src, opts)
 	if err != nil {
 		return rep, err
+	}
+	for _, f := range pre {
+		print(f)
 	}
 	rep.Findings += uint64(len(pre))
 	if printed > max {
