@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/internal/tamper"
 	"github.com/govledger/govledger/store"
@@ -33,8 +34,10 @@ func TestTamperScenarios(t *testing.T) {
 	mustRun(t, "quickstart", "--dir", base, "--cases", "60", "--days", "1", "--seed", "7")
 	cp := filepath.Join(tmp, "cp")
 	mustRun(t, "checkpoint", "--dir", base, "--out", cp)
-	other := filepath.Join(tmp, "other")
-	mustRun(t, "quickstart", "--dir", other, "--cases", "5", "--days", "1", "--seed", "8")
+	other := filepath.Join(tmp, "other") // a ledger of its own, with its own key
+	if code, out, errOut := runCLI(t, lines(t, eventstest.New().District()...), "append", "--dir", other, "-"); code != exitOK {
+		t.Fatalf("append: exit %d\n%s%s", code, out, errOut)
+	}
 	otherCP := filepath.Join(tmp, "other-cp")
 	mustRun(t, "checkpoint", "--dir", other, "--out", otherCP)
 	badSig := filepath.Join(tmp, "bad-sig-cp")
@@ -134,6 +137,7 @@ func TestTamperScenarios(t *testing.T) {
 			code: exitCheckpoint, refused: "checkpoint is for another origin"},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "ledger")
 			copyDir(t, base, dir)
 			if sc.tamper != nil {
@@ -175,12 +179,15 @@ func TestTamperScenarios(t *testing.T) {
 	}
 
 	t.Run("untampered", func(t *testing.T) {
-		out := mustRun(t, "verify", "--dir", base, "--checkpoint", cp)
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "ledger")
+		copyDir(t, base, dir) // base itself is being copied by the others
+		out := mustRun(t, "verify", "--dir", dir, "--checkpoint", cp)
 		if !strings.Contains(out, "verify: OK") || !strings.Contains(out, "signed checkpoint(s) match") {
 			t.Fatalf("verify of the untampered ledger:\n%s", out)
 		}
 		for _, pos := range []uint64{p, pNext, a, head - cut} {
-			mustRun(t, "prove", "inclusion", "--dir", base, "--checkpoint", cp, strconv.FormatUint(pos, 10))
+			mustRun(t, "prove", "inclusion", "--dir", dir, "--checkpoint", cp, strconv.FormatUint(pos, 10))
 		}
 	})
 }
