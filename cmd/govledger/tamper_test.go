@@ -108,6 +108,8 @@ func TestTamperScenarios(t *testing.T) {
 		prove uint64
 		// What stderr must say (exit 6).
 		refused string
+		// What the output must also say.
+		also string
 	}{
 		{name: "payload-byte-edited", tamper: do(func(d string) error { return tamper.EditPayloadByte(d, p) }),
 			code: exitTampered, kind: integrity.HashMismatch, pos: p, prove: p},
@@ -116,7 +118,8 @@ func TestTamperScenarios(t *testing.T) {
 		// Every later event moves down one: the next of p's stream is
 		// at pNext-1 and follows p's predecessor.
 		{name: "event-dropped", tamper: do(func(d string) error { return tamper.DropEvent(d, p) }),
-			code: exitTampered, kind: integrity.VersionGap, pos: pNext - 1, prove: p},
+			code: exitTampered, kind: integrity.VersionGap, pos: pNext - 1, prove: p,
+			also: fmt.Sprintf("ends at position %d: 1 signed event(s) are gone (cut from the end, or dropped before it", head-1)},
 		{name: "events-swapped-within-a-stream", tamper: do(func(d string) error { return tamper.SwapEvents(d, p, pNext) }),
 			code: exitTampered, kind: integrity.VersionGap, pos: p, prove: p},
 		{name: "events-swapped-across-streams", tamper: do(func(d string) error { return tamper.SwapEvents(d, a, a+1) }),
@@ -126,7 +129,8 @@ func TestTamperScenarios(t *testing.T) {
 		{name: "stream-rewritten-rehashed-and-merkle-log-rebuilt", tamper: func(d string) { rewrite(d); do(tamper.DropMerkleLog)(d) },
 			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: append(chainKinds, integrity.LogMismatch), prove: p},
 		{name: "log-truncated", tamper: do(func(d string) error { return tamper.Truncate(d, cut) }),
-			code: exitTampered, kind: integrity.Truncated, pos: head - cut + 1, not: chainKinds, prove: head - cut},
+			code: exitTampered, kind: integrity.Truncated, pos: head - cut + 1, not: chainKinds, prove: head - cut,
+			also: fmt.Sprintf("ends at position %d: %d signed event(s) are gone", head-cut, cut)},
 		{name: "log-truncated-and-merkle-log-rebuilt", tamper: do(func(d string) error { return tamper.Truncate(d, cut) }, tamper.DropMerkleLog),
 			code: exitTampered, kind: integrity.Truncated, pos: head - cut + 1, not: append(chainKinds, integrity.LogMismatch), prove: head - cut},
 		{name: "checkpoint-with-bad-signature", args: []string{"--checkpoint", badSig},
@@ -161,7 +165,15 @@ func TestTamperScenarios(t *testing.T) {
 			if f := fs[0]; f.kind != sc.kind || f.pos != sc.pos || f.expected == "" || f.actual == "" || f.expected == f.actual {
 				t.Fatalf("first finding %+v, want %s at position %d with its evidence\n%s", f, sc.kind, sc.pos, out)
 			}
+			if !strings.Contains(out, sc.also) {
+				t.Errorf("verify output lacks %q\n%s", sc.also, out)
+			}
+			seen := map[printedFinding]bool{}
 			for _, f := range fs {
+				if seen[f] {
+					t.Errorf("finding %s at %d printed twice (one checkpoint, kept by the ledger and given as a file)\n%s", f.kind, f.pos, out)
+				}
+				seen[f] = true
 				for _, k := range sc.not {
 					if f.kind == k {
 						t.Errorf("finding %s at %d: this tamper should only show against the checkpoint\n%s", f.kind, f.pos, out)

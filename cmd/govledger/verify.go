@@ -104,8 +104,17 @@ func ledgerAnchors(ctx context.Context, s store.Store, dir, keyArg string, files
 			}
 			notes, names = append(notes, note), append(names, f)
 		}
-		if opts.Checkpoints, err = parseCheckpoints(notes, names, vkey); err != nil {
+		cs, err := parseCheckpoints(notes, names, vkey)
+		if err != nil {
 			return opts, nil, nop, err
+		}
+		// A file that is also kept by the ledger is checked once.
+		seen := make(map[integrity.Checkpoint]bool, len(cs))
+		for _, c := range cs {
+			if !seen[c] {
+				seen[c] = true
+				opts.Checkpoints = append(opts.Checkpoints, c)
+			}
 		}
 	}
 	k, err := startMerkle(ctx, s)
@@ -141,8 +150,12 @@ func verifyAndPrint(ctx context.Context, src replay.Source, w io.Writer, max int
 	printed := 0
 	print := func(f *integrity.Finding) {
 		if printed < max {
-			fmt.Fprintf(w, "FINDING %s\n  position: %d\n  stream:   %s (version %d)\n  expected: %s\n  actual:   %s\n",
-				f.Kind, f.Position, f.Stream, f.Version, f.Expected, f.Actual)
+			stream := "- (the ledger as a whole)"
+			if f.Stream != "" {
+				stream = fmt.Sprintf("%s (version %d)", f.Stream, f.Version)
+			}
+			fmt.Fprintf(w, "FINDING %s\n  position: %d\n  stream:   %s\n  expected: %s\n  actual:   %s\n",
+				f.Kind, f.Position, stream, f.Expected, f.Actual)
 		}
 		printed++
 	}
