@@ -222,7 +222,12 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := integrity.VerifyInclusion(rec.Event.Hash, idx, c.Size, hashes, c.Root); err != nil {
-		return withCode(exitTampered, err)
+		// The stored log still leads to the signed root, but the event
+		// now at this position is not the one that was signed there.
+		return withCode(exitTampered, &integrity.Finding{Kind: integrity.RootMismatch, Position: rec.Position,
+			Stream: rec.Event.Stream, Version: rec.Event.Version,
+			Expected: fmt.Sprintf("an event whose hash leads to root %s, signed by %s for %d events", c.Root, c.Origin, c.Size),
+			Actual:   fmt.Sprintf("hash %s, which does not: this is not the event that was signed at position %d (run govledger verify --checkpoint)", rec.Event.Hash, rec.Position)})
 	}
 	leaf := integrity.LeafHash(rec.Event.Hash)
 	doc := proofDoc{Format: proofFormat, Kind: "inclusion", Origin: c.Origin, Checkpoint: string(note),

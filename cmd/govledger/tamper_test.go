@@ -184,8 +184,8 @@ func TestTamperScenarios(t *testing.T) {
 				t.Errorf("no verdict line:\n%s", out)
 			}
 			code, out, errOut = runCLI(t, "", "prove", "inclusion", "--dir", dir, "--checkpoint", cp, strconv.FormatUint(sc.prove, 10))
-			if code != exitTampered {
-				t.Fatalf("prove inclusion %d of a tampered ledger: exit %d, want %d\n%s%s", sc.prove, code, exitTampered, out, errOut)
+			if code != exitTampered || out != "" || !strings.Contains(errOut, "govledger prove: ") || strings.Contains(errOut, "calculated root:") {
+				t.Fatalf("prove inclusion %d of a tampered ledger: exit %d, want %d with a reason\n%s%s", sc.prove, code, exitTampered, out, errOut)
 			}
 		})
 	}
