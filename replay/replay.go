@@ -266,7 +266,8 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 		extra++
 		report(&integrity.Finding{Kind: integrity.Truncated, Position: tree.Size() + 1,
 			Expected: fmt.Sprintf("%d events, signed by %s with root %s", c.Size, c.Origin, c.Root),
-			Actual:   fmt.Sprintf("the ledger holds %d: events %d..%d are gone", tree.Size(), tree.Size()+1, c.Size)})
+			Actual: fmt.Sprintf("the ledger ends at position %d: %d signed event(s) are gone (cut from the end, or dropped before it and the rest moved up)",
+				tree.Size(), c.Size-tree.Size())})
 	}
 	if opts.Log != nil && tree.Size() == head {
 		rep.LogChecked = true

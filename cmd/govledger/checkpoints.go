@@ -183,13 +183,19 @@ func saveCheckpoint(ctx context.Context, s store.Store, c integrity.Checkpoint, 
 }
 
 // startMerkle opens the ledger's Merkle log and brings it to the head.
-// The caller closes the keeper before the store.
+// A log that does not lead to the events (it covers more events than the
+// ledger holds, or its nodes disagree with them: events were dropped or
+// cut) is an exitTampered error. The caller closes the keeper before the
+// store.
 func startMerkle(ctx context.Context, s store.Store) (*ledger.MerkleKeeper, error) {
 	side, err := merkleSide(s)
 	if err != nil {
 		return nil, err
 	}
 	k, err := ledger.StartMerkle(ctx, unwrapStore(s), side.Unsynced(), ledger.MerkleConfig{})
+	if errors.Is(err, integrity.ErrTreeSize) || errors.Is(err, integrity.ErrMerkleStore) {
+		return nil, withCode(exitTampered, fmt.Errorf("merkle log does not match the events: %w", err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("merkle log: %w", err)
 	}

@@ -206,6 +206,13 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The proof is for the event's hash: it says nothing of the event
+	// unless the event's bytes still hash to it.
+	if got := events.HashBody(events.AppendBody(nil, &rec.Event)); got != rec.Event.Hash {
+		return withCode(exitTampered, &integrity.Finding{Kind: integrity.HashMismatch, Position: rec.Position,
+			Stream: rec.Event.Stream, Version: rec.Event.Version,
+			Expected: "bytes hashing to " + rec.Event.Hash.String() + " (the sealed hash)", Actual: "bytes hashing to " + got.String()})
+	}
 	if rec.Position > c.Size {
 		return withCode(exitNotFound, fmt.Errorf("event at position %d is after the checkpoint's %d events: sign a newer checkpoint", rec.Position, c.Size))
 	}
@@ -215,7 +222,12 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := integrity.VerifyInclusion(rec.Event.Hash, idx, c.Size, hashes, c.Root); err != nil {
-		return withCode(exitTampered, err)
+		// The stored log still leads to the signed root, but the event
+		// now at this position is not the one that was signed there.
+		return withCode(exitTampered, &integrity.Finding{Kind: integrity.RootMismatch, Position: rec.Position,
+			Stream: rec.Event.Stream, Version: rec.Event.Version,
+			Expected: fmt.Sprintf("an event whose hash leads to root %s, signed by %s for %d events", c.Root, c.Origin, c.Size),
+			Actual:   fmt.Sprintf("hash %s, which does not: this is not the event that was signed at position %d (run govledger verify --checkpoint)", rec.Event.Hash, rec.Position)})
 	}
 	leaf := integrity.LeafHash(rec.Event.Hash)
 	doc := proofDoc{Format: proofFormat, Kind: "inclusion", Origin: c.Origin, Checkpoint: string(note),

@@ -114,15 +114,28 @@ func ledgerAnchors(ctx context.Context, s store.Store, dir, keyArg string, files
 			}
 			notes, names = append(notes, note), append(names, f)
 		}
-		if opts.Checkpoints, err = parseCheckpoints(notes, names, vkey); err != nil {
+		cs, err := parseCheckpoints(notes, names, vkey)
+		if err != nil {
 			return opts, nil, nop, err
+		}
+		// A file that is also kept by the ledger is checked once.
+		seen := make(map[integrity.Checkpoint]bool, len(cs))
+		for _, c := range cs {
+			if !seen[c] {
+				seen[c] = true
+				opts.Checkpoints = append(opts.Checkpoints, c)
+			}
 		}
 	}
 	k, err := startMerkle(ctx, s)
 	switch {
 	case errors.Is(err, integrity.ErrTreeSize) || errors.Is(err, integrity.ErrMerkleStore):
-		pre = append(pre, &integrity.Finding{Kind: integrity.LogMismatch,
-			Expected: "a Merkle log that covers a prefix of the ledger's events", Actual: err.Error()})
+		head, herr := s.Head(ctx)
+		if herr != nil {
+			return opts, nil, nop, herr
+		}
+		pre = append(pre, &integrity.Finding{Kind: integrity.LogMismatch, Position: head,
+			Expected: fmt.Sprintf("a Merkle log that covers a prefix of the ledger's %d events", head), Actual: err.Error()})
 		return opts, pre, nop, nil
 	case err != nil:
 		return opts, nil, nop, err
@@ -140,23 +153,29 @@ func verdict(rep replay.Report) error {
 }
 
 // verifyAndPrint verifies src, printing each finding (at most max) and a
-// summary to w. pre are findings made before the pass.
+// summary to w. pre are findings made before the pass; they are printed
+// after the pass's, so that the first finding printed is the first
+// position where the events themselves differ.
 func verifyAndPrint(ctx context.Context, src replay.Source, w io.Writer, max int, opts replay.VerifyOptions, pre []*integrity.Finding) (replay.Report, error) {
 	printed := 0
 	print := func(f *integrity.Finding) {
 		if printed < max {
-			fmt.Fprintf(w, "FINDING %s\n  position: %d\n  stream:   %s (version %d)\n  expected: %s\n  actual:   %s\n",
-				f.Kind, f.Position, f.Stream, f.Version, f.Expected, f.Actual)
+			stream := "- (the ledger as a whole)"
+			if f.Stream != "" {
+				stream = fmt.Sprintf("%s (version %d)", f.Stream, f.Version)
+			}
+			fmt.Fprintf(w, "FINDING %s\n  position: %d\n  stream:   %s\n  expected: %s\n  actual:   %s\n",
+				f.Kind, f.Position, stream, f.Expected, f.Actual)
 		}
 		printed++
-	}
-	for _, f := range pre {
-		print(f)
 	}
 	opts.OnFinding = print
 	rep, err := replay.VerifyWith(ctx, src, opts)
 	if err != nil {
 		return rep, err
+	}
+	for _, f := range pre {
+		print(f)
 	}
 	rep.Findings += uint64(len(pre))
 	if printed > max {
