@@ -125,6 +125,23 @@ func TestCheckpointProveAndCheck(t *testing.T) {
 		t.Fatalf("newer first: exit %d", code)
 	}
 
+	// The same proofs from an export bundle of the ledger, without it.
+	bdir := filepath.Join(tmp, "bundle")
+	mustRun(t, "export", "--dir", dir, "--bundle", bdir)
+	fromLedger := mustRun(t, "prove", "inclusion", "3", "--dir", dir, "--checkpoint", cp1)
+	fromBundle := mustRun(t, "prove", "inclusion", "3", "--bundle", bdir, "--checkpoint", cp1, "--key", key)
+	if fromLedger != fromBundle {
+		t.Fatalf("inclusion proof from the bundle differs:\n%s\nfrom the ledger:\n%s", fromBundle, fromLedger)
+	}
+	if a, b := mustRun(t, "prove", "consistency", cp1, cp2, "--dir", dir),
+		mustRun(t, "prove", "consistency", cp1, cp2, "--bundle", bdir, "--key", key); a != b {
+		t.Fatalf("consistency proof from the bundle differs:\n%s\nfrom the ledger:\n%s", b, a)
+	}
+	byIDBundle := mustRun(t, "prove", "inclusion", doc.Event.ID, "--bundle", bdir, "--key", key)
+	if !strings.Contains(byIDBundle, doc.Event.ID) {
+		t.Fatalf("by id from the bundle: %s", byIDBundle)
+	}
+
 	// Another ledger's key refuses these proofs' checkpoints.
 	other2 := quickstarted(t)
 	okey := filepath.Join(tmp, "other.pub")

@@ -10,9 +10,11 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/govledger/govledger/bundle"
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/replay"
 	"github.com/govledger/govledger/store"
 	"github.com/oklog/ulid/v2"
 )
@@ -33,6 +35,9 @@ Proofs an outsider can check against the ledger's signed checkpoints.
       ledger: the checkpoint signatures against VERIFIER, then the proof
       against the signed roots. Exit 0 when it holds, 4 when it does not,
       6 when a checkpoint is refused.
+
+Both take --bundle DIR to work on an export bundle instead of the ledger
+(its Merkle log is then built in memory, 32 bytes per event).
 
 A proof is a JSON document (format govledger-proof/1) carrying the
 signed checkpoints it rests on, so that whoever holds it and the
@@ -92,16 +97,22 @@ func runProve(ctx context.Context, e *env, args []string) error {
 	return usageErr("prove %q: want inclusion, consistency or check (see govledger prove --help)", args[0])
 }
 
-// proofLedger is an open ledger with its Merkle log at the head and its
-// verifier key.
+// proofLedger is an open ledger (or bundle) with its Merkle log at the
+// head and its verifier key.
 type proofLedger struct {
-	s      store.Store
-	k      *ledger.MerkleKeeper
+	src    replay.Source
+	log    *integrity.Log
+	notes  [][]byte // the signed checkpoints it keeps
 	vkey   string
 	origin string
+	lookup func(ctx context.Context, id ulid.ULID) (store.Record, bool, error)
+	close  func()
 }
 
-func openProofLedger(ctx context.Context, dir, keyArg string) (*proofLedger, error) {
+func openProofLedger(ctx context.Context, e *env, dir, bundleDir, keyArg string) (*proofLedger, error) {
+	if bundleDir != "" {
+		return openProofBundle(ctx, e, bundleDir, keyArg)
+	}
 	s, err := openStore(dir)
 	if err != nil {
 		return nil, err
@@ -121,13 +132,77 @@ func openProofLedger(ctx context.Context, dir, keyArg string) (*proofLedger, err
 		s.Close()
 		return nil, err
 	}
-	return &proofLedger{s: s, k: k, vkey: vkey, origin: keyName(vkey)}, nil
+	notes, err := storedCheckpoints(ctx, s)
+	if err != nil {
+		k.Close(ctx)
+		s.Close()
+		return nil, err
+	}
+	return &proofLedger{src: s, log: k.Log(), notes: notes, vkey: vkey, origin: keyName(vkey), lookup: s.Lookup,
+		close: func() { k.Close(ctx); s.Close() }}, nil
 }
 
-func (p *proofLedger) Close(ctx context.Context) {
-	p.k.Close(ctx)
-	p.s.Close()
+// openProofBundle builds the Merkle log of a bundle in memory: one pass
+// over its events (32 bytes per event, plus the nodes from level 4 up).
+func openProofBundle(ctx context.Context, e *env, dir, keyArg string) (*proofLedger, error) {
+	b, err := bundle.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	vkey := b.VerifierKey()
+	if keyArg != "" {
+		if vkey, err = readVerifier(keyArg); err != nil {
+			return nil, err
+		}
+	} else {
+		fmt.Fprintf(e.stderr, "WARNING: no --key given: checkpoints are checked against the bundle's own checkpoint.pub\n")
+	}
+	var hashes []events.Hash
+	err = b.ReadAll(ctx, 1, func(r store.Record) error {
+		if r.Position != uint64(len(hashes))+1 {
+			return fmt.Errorf("bundle %s: position %d follows %d: run govledger verify --bundle", dir, r.Position, len(hashes))
+		}
+		hashes = append(hashes, r.Event.Hash)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w (run govledger verify --bundle %s)", err, dir)
+	}
+	leaves := func(_ context.Context, from uint64, n int) ([]events.Hash, error) {
+		if from+uint64(n) > uint64(len(hashes)) {
+			return nil, fmt.Errorf("leaves %d..%d beyond the bundle's %d events", from, from+uint64(n), len(hashes))
+		}
+		return hashes[from : from+uint64(n)], nil
+	}
+	log, err := integrity.OpenLogConfig(ctx, &integrity.MemNodeStore{}, integrity.LogConfig{Leaves: leaves, SkipLevels: ledger.MerkleSkipLevels})
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(hashes); i += 1 << 16 {
+		if err := log.Append(ctx, hashes[i:min(i+1<<16, len(hashes))]...); err != nil {
+			return nil, err
+		}
+	}
+	lookup := func(ctx context.Context, id ulid.ULID) (store.Record, bool, error) {
+		var out store.Record
+		found := false
+		err := b.ReadAll(ctx, 1, func(r store.Record) error {
+			if r.Event.ID != id {
+				return nil
+			}
+			out, found = r, true
+			out.Event.Data = append([]byte(nil), r.Event.Data...)
+			return errStopScan
+		})
+		if err != nil && !errors.Is(err, errStopScan) {
+			return out, false, err
+		}
+		return out, found, nil
+	}
+	return &proofLedger{src: b, log: log, notes: b.Checkpoints(), vkey: vkey, origin: keyName(vkey), lookup: lookup, close: func() {}}, nil
 }
+
+func (p *proofLedger) Close(context.Context) { p.close() }
 
 // checkpoint resolves a checkpoint argument: a file, a tree size of a
 // checkpoint the ledger keeps, or "" for the latest one it keeps. The
@@ -136,10 +211,7 @@ func (p *proofLedger) checkpoint(ctx context.Context, arg string) (integrity.Che
 	var note []byte
 	name := arg
 	if size, err := strconv.ParseUint(arg, 10, 64); arg == "" || err == nil {
-		notes, err := storedCheckpoints(ctx, p.s)
-		if err != nil {
-			return integrity.Checkpoint{}, nil, err
-		}
+		notes := p.notes
 		cs, err := parseCheckpoints(notes, storedNames(notes), p.vkey)
 		if err != nil {
 			return integrity.Checkpoint{}, nil, err
@@ -166,7 +238,7 @@ func (p *proofLedger) checkpoint(ctx context.Context, arg string) (integrity.Che
 		return integrity.Checkpoint{}, nil, err
 	}
 	c := cs[0]
-	log := p.k.Log()
+	log := p.log
 	if c.Size > log.Size() {
 		return c, nil, withCode(exitTampered, fmt.Errorf("checkpoint %s covers %d events, the ledger holds %d: events are gone", name, c.Size, log.Size()))
 	}
@@ -184,6 +256,7 @@ func (p *proofLedger) checkpoint(ctx context.Context, arg string) (integrity.Che
 func runProveInclusion(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "prove inclusion", "<event-id|position>", proveDoc)
 	dir := dirFlag(fs)
+	bundleDir := bundleFlag(fs)
 	cpArg := fs.String("checkpoint", "", "signed checkpoint file (default: the latest the ledger keeps)")
 	keyArg := fs.String("key", "", "verifier key or a file holding it (default: the ledger's checkpoint.pub)")
 	out := fs.String("out", "", "write the proof to this file instead of standard output")
@@ -193,7 +266,7 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 1 {
 		return usageErr("prove inclusion takes one event id or position")
 	}
-	p, err := openProofLedger(ctx, *dir, *keyArg)
+	p, err := openProofLedger(ctx, e, *dir, *bundleDir, *keyArg)
 	if err != nil {
 		return err
 	}
@@ -202,7 +275,7 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rec, err := findEvent(ctx, p.s, fs.Arg(0))
+	rec, err := p.findEvent(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -217,7 +290,7 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 		return withCode(exitNotFound, fmt.Errorf("event at position %d is after the checkpoint's %d events: sign a newer checkpoint", rec.Position, c.Size))
 	}
 	idx := rec.Position - 1
-	hashes, err := p.k.Log().InclusionProof(ctx, idx, c.Size)
+	hashes, err := p.log.InclusionProof(ctx, idx, c.Size)
 	if err != nil {
 		return err
 	}
@@ -239,7 +312,8 @@ func runProveInclusion(ctx context.Context, e *env, args []string) error {
 }
 
 // findEvent finds an event by ULID or by global position.
-func findEvent(ctx context.Context, s store.Store, arg string) (store.Record, error) {
+func (p *proofLedger) findEvent(ctx context.Context, arg string) (store.Record, error) {
+	s := p.src
 	if pos, err := strconv.ParseUint(arg, 10, 64); err == nil {
 		head, err := s.Head(ctx)
 		if err != nil {
@@ -263,7 +337,7 @@ func findEvent(ctx context.Context, s store.Store, arg string) (store.Record, er
 	if err != nil {
 		return store.Record{}, usageErr("%q is neither a position nor an event id (ULID): %v", arg, err)
 	}
-	r, ok, err := s.Lookup(ctx, id)
+	r, ok, err := p.lookup(ctx, id)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -276,6 +350,7 @@ func findEvent(ctx context.Context, s store.Store, arg string) (store.Record, er
 func runProveConsistency(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "prove consistency", "OLD NEW", proveDoc)
 	dir := dirFlag(fs)
+	bundleDir := bundleFlag(fs)
 	keyArg := fs.String("key", "", "verifier key or a file holding it (default: the ledger's checkpoint.pub)")
 	out := fs.String("out", "", "write the proof to this file instead of standard output")
 	if err := parse(fs, args); err != nil {
@@ -284,7 +359,7 @@ func runProveConsistency(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 2 {
 		return usageErr("prove consistency takes two checkpoints (files or tree sizes)")
 	}
-	p, err := openProofLedger(ctx, *dir, *keyArg)
+	p, err := openProofLedger(ctx, e, *dir, *bundleDir, *keyArg)
 	if err != nil {
 		return err
 	}
@@ -300,7 +375,7 @@ func runProveConsistency(ctx context.Context, e *env, args []string) error {
 	if c1.Size > c2.Size {
 		return usageErr("OLD covers %d events, NEW %d: give the older checkpoint first", c1.Size, c2.Size)
 	}
-	hashes, err := p.k.Log().ConsistencyProof(ctx, c1.Size, c2.Size)
+	hashes, err := p.log.ConsistencyProof(ctx, c1.Size, c2.Size)
 	if err != nil {
 		return err
 	}
