@@ -399,7 +399,7 @@ func toBytes(hs []events.Hash) [][]byte {
 func VerifyInclusion(eventHash events.Hash, index, size uint64, proofHashes []events.Hash, root events.Hash) error {
 	leaf := LeafHash(eventHash)
 	if err := proof.VerifyInclusion(hasher, index, size, leaf[:], toBytes(proofHashes), root[:]); err != nil {
-		return &ProofError{Kind: "inclusion", Index: index, Size2: size, Reason: err.Error()}
+		return &ProofError{Kind: "inclusion", Index: index, Size2: size, Reason: reason(err)}
 	}
 	return nil
 }
@@ -410,9 +410,18 @@ func VerifyInclusion(eventHash events.Hash, index, size uint64, proofHashes []ev
 // ErrBadProof, when it is not. It is pure and safe for concurrent use.
 func VerifyConsistency(size1, size2 uint64, proofHashes []events.Hash, root1, root2 events.Hash) error {
 	if err := proof.VerifyConsistency(hasher, size1, size2, toBytes(proofHashes), root1[:], root2[:]); err != nil {
-		return &ProofError{Kind: "consistency", Size1: size1, Size2: size2, Reason: err.Error()}
+		return &ProofError{Kind: "consistency", Size1: size1, Size2: size2, Reason: reason(err)}
 	}
 	return nil
+}
+
+// reason words a verifier's error, with roots in hex.
+func reason(err error) string {
+	var rm proof.RootMismatchError
+	if errors.As(err, &rm) {
+		return fmt.Sprintf("the proof leads to root %x, not to the expected root %x", rm.CalculatedRoot, rm.ExpectedRoot)
+	}
+	return err.Error()
 }
 
 // MemNodeStore is a NodeStore in memory, for tests and tools. The zero
