@@ -325,11 +325,13 @@ func (b *verifyBatch) reset() {
 	b.ents, b.buf, b.corrupt, b.corruptErr, b.raw = b.ents[:0], b.buf[:0], 0, nil, false
 }
 
-// sortedCheckpoints returns the checkpoints by size.
+// sortedCheckpoints returns the checkpoints by size, each distinct one
+// once (the same checkpoint is often both kept by the ledger and given by
+// the inspector).
 func sortedCheckpoints(cs []integrity.Checkpoint) []integrity.Checkpoint {
 	out := slices.Clone(cs)
 	slices.SortStableFunc(out, func(a, b integrity.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })
-	return out
+	return slices.CompactFunc(out, func(a, b integrity.Checkpoint) bool { return a == b })
 }
 
 type stopError struct{}
