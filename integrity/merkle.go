@@ -265,9 +265,15 @@ func (l *Log) checkSize(size uint64) error {
 // nodes reads the hashes of complete subtrees; every one MUST exist.
 func (l *Log) nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
+	// The nodes below SkipLevels that one root or proof needs lie in one
+	// or two aligned blocks of 2^SkipLevels leaves: each is read once.
+	var blocks map[uint64][]events.Hash
 	for i, id := range ids {
 		if id.Level < l.cfg.SkipLevels {
-			h, err := l.recompute(ctx, id)
+			if blocks == nil {
+				blocks = map[uint64][]events.Hash{}
+			}
+			h, err := l.recompute(ctx, id, blocks)
 			if err != nil {
 				return nil, err
 			}
@@ -287,17 +293,28 @@ func (l *Log) nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error)
 }
 
 // recompute returns the hash of a complete subtree below SkipLevels from
-// the event hashes it covers.
-func (l *Log) recompute(ctx context.Context, id compact.NodeID) ([]byte, error) {
+// the event hashes it covers, read by aligned block (blocks caches them).
+func (l *Log) recompute(ctx context.Context, id compact.NodeID, blocks map[uint64][]events.Hash) ([]byte, error) {
 	n := 1 << id.Level
 	first := id.Index << id.Level
-	hs, err := l.cfg.Leaves(ctx, first, n)
-	if err != nil {
-		return nil, fmt.Errorf("read the events under merkle node (level %d, index %d): %w", id.Level, id.Index, err)
+	width := uint64(1) << l.cfg.SkipLevels
+	start := first / width * width
+	block, ok := blocks[start]
+	if !ok {
+		count := min(width, max(l.Size(), first+uint64(n))-start)
+		hs, err := l.cfg.Leaves(ctx, start, int(count))
+		if err != nil {
+			return nil, fmt.Errorf("read the events under merkle node (level %d, index %d): %w", id.Level, id.Index, err)
+		}
+		if uint64(len(hs)) != count {
+			return nil, fmt.Errorf("%w: node (level %d, index %d) covers events the ledger does not give (%d of %d)", ErrMerkleStore, id.Level, id.Index, len(hs), count)
+		}
+		block, blocks[start] = hs, hs
 	}
-	if len(hs) != n {
-		return nil, fmt.Errorf("%w: node (level %d, index %d) covers %d events, the ledger gave %d", ErrMerkleStore, id.Level, id.Index, n, len(hs))
+	if first+uint64(n)-start > uint64(len(block)) {
+		return nil, fmt.Errorf("%w: node (level %d, index %d) beyond the events read", ErrMerkleStore, id.Level, id.Index)
 	}
+	hs := block[first-start : first-start+uint64(n)]
 	level := make([][]byte, n)
 	for i := range hs {
 		level[i] = hashLeaf(&hs[i])
