@@ -12,12 +12,15 @@ lint: vet    ## staticcheck from the Go module proxy
 
 bench:       ## benchmarks with raw-Pebble limits beside each figure
 	go test -run '^$$' -bench . -benchtime 3x ./store/pebblestore/ ./ledger/
-	go test -run '^$$' -bench 'Replay|Report' -benchtime 1x ./cmd/govledger/
+	go test -run '^$$' -bench 'Replay|Report|Verify|Proofs|Bundle' -benchtime 1x ./cmd/govledger/
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzDecodeStored -fuzztime 60s ./events/
+	go test -run '^$$' -fuzz FuzzParseCheckpoint -fuzztime 60s ./integrity/
+	go test -run '^$$' -fuzz FuzzReadLine -fuzztime 60s ./bundle/
+	go test -run '^$$' -fuzz FuzzOpenBundle -fuzztime 60s -fuzzminimizetime 1s ./bundle/  # each new input is minimised for 60s by default
 
 quickstart:
 	go run ./cmd/govledger quickstart
