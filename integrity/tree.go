@@ -1,42 +1,67 @@
 package integrity
 
 import (
+	"crypto/sha256"
+
 	"github.com/govledger/govledger/events"
-	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 // Tree computes RFC 6962 roots over event hashes in memory as they are
-// read, without storing nodes: it keeps only the compact range (at most
-// 64 hashes). Replays and bundle verification use it to recompute the root
-// a checkpoint signs while they read the events once. The zero value is
-// not ready; use NewTree. A Tree is not safe for concurrent use.
+// read, without storing nodes: it keeps only the compact range, the roots
+// of the perfect subtrees the leaves so far make (at most 64). Replays and
+// verification use it to recompute the root a checkpoint signs while they
+// read the events once; it allocates nothing per event. The zero value is
+// an empty tree. A Tree is not safe for concurrent use.
 type Tree struct {
-	rng *compact.Range
+	size  uint64
+	n     int              // subtrees on the stack
+	stack [64]events.Hash // their roots, the largest (leftmost) first
 }
 
 // NewTree returns an empty tree (size 0).
-func NewTree() *Tree { return &Tree{rng: factory.NewEmptyRange(0)} }
+func NewTree() *Tree { return &Tree{} }
 
-// Add appends the leaf of one event hash.
+// Add appends the leaf of one event hash: SHA-256(0x00 || eventHash),
+// then merges the subtrees it completes.
 func (t *Tree) Add(eventHash events.Hash) {
-	// Append keeps the leaf slice: a fresh one each time. It fails only
-	// for a range that does not start at 0, which NewTree never makes.
-	if err := t.rng.Append(hashLeaf(&eventHash), nil); err != nil {
-		panic("integrity: tree append: " + err.Error())
+	var leaf [1 + sha256.Size]byte
+	leaf[0] = rfc6962.RFC6962LeafHashPrefix
+	copy(leaf[1:], eventHash[:])
+	node := events.Hash(sha256.Sum256(leaf[:]))
+	// Each trailing one bit of the old size is a subtree of the new
+	// leaf's size waiting to be merged.
+	for s := t.size; s&1 == 1; s >>= 1 {
+		t.n--
+		node = nodeHash(&t.stack[t.n], &node)
 	}
+	t.stack[t.n] = node
+	t.n++
+	t.size++
+}
+
+// nodeHash is SHA-256(0x01 || left || right).
+func nodeHash(left, right *events.Hash) events.Hash {
+	var b [1 + 2*sha256.Size]byte
+	b[0] = rfc6962.RFC6962NodeHashPrefix
+	copy(b[1:], left[:])
+	copy(b[1+sha256.Size:], right[:])
+	return sha256.Sum256(b[:])
 }
 
 // Size returns the number of leaves added.
-func (t *Tree) Size() uint64 { return t.rng.End() }
+func (t *Tree) Size() uint64 { return t.size }
 
-// Root returns the root of the leaves added so far (EmptyRoot for none).
+// Root returns the root of the leaves added so far (EmptyRoot for none):
+// the subtrees folded from the right, as RFC 6962 splits a tree at its
+// largest power of two.
 func (t *Tree) Root() events.Hash {
-	if t.rng.End() == 0 {
+	if t.n == 0 {
 		return EmptyRoot()
 	}
-	root, err := t.rng.GetRootHash(nil)
-	if err != nil {
-		panic("integrity: tree root: " + err.Error())
+	root := t.stack[t.n-1]
+	for i := t.n - 2; i >= 0; i-- {
+		root = nodeHash(&t.stack[i], &root)
 	}
-	return events.Hash(root)
+	return root
 }

@@ -10,7 +10,7 @@ import (
 // The in-memory tree gives the same root as the stored log at every size.
 func TestTreeMatchesLog(t *testing.T) {
 	ctx := context.Background()
-	l, _, hashes := newLog(t, 70)
+	l, _, hashes := newLog(t, 300)
 	tr := integrity.NewTree()
 	if tr.Root() != integrity.EmptyRoot() || tr.Size() != 0 {
 		t.Fatalf("empty tree: size %d root %s", tr.Size(), tr.Root())
