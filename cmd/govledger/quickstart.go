@@ -123,7 +123,8 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "checkpoint signed and kept: %s, %d events, root %s (govledger checkpoint prints it; govledger key prints the verifier key)\n", c.Origin, c.Size, c.Root)
+	fmt.Fprintf(w, "checkpoint: signed by %s and kept: %d events, root %s\n", c.Origin, c.Size, c.Root)
+	fmt.Fprintf(w, "  (govledger checkpoint prints it; govledger key prints the verifier key to publish)\n")
 	fmt.Fprintln(w)
 	if err := headline(ctx, w, s, builtinOptions{k: 5}); err != nil {
 		return fmt.Errorf("projections: %w", err)
