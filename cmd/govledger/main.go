@@ -29,7 +29,9 @@
 //	   subject is already erased or the subject id is invalid)
 //	4  verification failed: the ledger has been tampered with (verify,
 //	   replay, audit, checkpoint, prove: with each finding's position and
-//	   evidence printed)
+//	   evidence printed; every command that opens the ledger's Merkle log,
+//	   append and erase included, refuses with 4 a log that no longer
+//	   matches the events)
 //	5  not found (show: no such stream; prove: no such event or checkpoint)
 //	6  checkpoint refused: bad signature, another ledger's, malformed
 //	7  figures differ (audit: the replay does not reproduce a published
