@@ -328,6 +328,28 @@ func (l *Log) recompute(ctx context.Context, id compact.NodeID, blocks map[uint6
 	return level[0], nil
 }
 
+// StoredLevel is the lowest level of the nodes the log stores
+// (LogConfig.SkipLevels).
+func (l *Log) StoredLevel() uint { return l.cfg.SkipLevels }
+
+// StoredNode returns the hash the log stored for the complete subtree at
+// level (>= StoredLevel) and index, as it was when the log was appended
+// to: unlike Root, it never reads the events. ok is false for a node the
+// log does not hold.
+func (l *Log) StoredNode(ctx context.Context, level uint, index uint64) (events.Hash, bool, error) {
+	if level < l.cfg.SkipLevels || (index+1)<<level > l.Size() {
+		return events.Hash{}, false, nil
+	}
+	v, ok, err := l.store.Get(ctx, nodeKey(compact.NodeID{Level: level, Index: index}))
+	if err != nil || !ok {
+		return events.Hash{}, false, err
+	}
+	if len(v) != 32 {
+		return events.Hash{}, false, fmt.Errorf("%w: node (level %d, index %d) of %d bytes", ErrMerkleStore, level, index, len(v))
+	}
+	return events.Hash(v), true, nil
+}
+
 // Root returns the root of the tree of the first size leaves, for any size
 // up to Size; the empty tree's root is EmptyRoot.
 func (l *Log) Root(ctx context.Context, size uint64) (events.Hash, error) {

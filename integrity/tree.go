@@ -14,10 +14,16 @@ import (
 // read the events once; it allocates nothing per event. The zero value is
 // an empty tree. A Tree is not safe for concurrent use.
 type Tree struct {
-	size  uint64
-	n     int              // subtrees on the stack
-	stack [64]events.Hash // their roots, the largest (leftmost) first
+	size   uint64
+	n      int              // subtrees on the stack
+	stack  [64]events.Hash // their roots, the largest (leftmost) first
+	onNode func(level uint, index uint64, hash *events.Hash)
 }
+
+// OnNode sets a function called with every complete subtree as it is
+// formed: level 0 for each leaf, then each merge (the same node IDs a
+// stored Log keeps).
+func (t *Tree) OnNode(fn func(level uint, index uint64, hash *events.Hash)) { t.onNode = fn }
 
 // NewTree returns an empty tree (size 0).
 func NewTree() *Tree { return &Tree{} }
@@ -29,11 +35,19 @@ func (t *Tree) Add(eventHash events.Hash) {
 	leaf[0] = rfc6962.RFC6962LeafHashPrefix
 	copy(leaf[1:], eventHash[:])
 	node := events.Hash(sha256.Sum256(leaf[:]))
+	if t.onNode != nil {
+		t.onNode(0, t.size, &node)
+	}
 	// Each trailing one bit of the old size is a subtree of the new
 	// leaf's size waiting to be merged.
+	level := uint(0)
 	for s := t.size; s&1 == 1; s >>= 1 {
 		t.n--
 		node = nodeHash(&t.stack[t.n], &node)
+		level++
+		if t.onNode != nil {
+			t.onNode(level, t.size>>level, &node)
+		}
 	}
 	t.stack[t.n] = node
 	t.n++

@@ -281,14 +281,70 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 				Expected: "a readable Merkle log", Actual: err.Error()})
 		} else if root != rep.Root {
 			extra++
-			report(&integrity.Finding{Kind: integrity.LogMismatch, Position: head,
+			f := &integrity.Finding{Kind: integrity.LogMismatch, Position: head,
 				Expected: fmt.Sprintf("root %s recomputed from the events", rep.Root),
-				Actual:   fmt.Sprintf("root %s in the stored Merkle log: proofs served from it would not match the events", root)})
+				Actual:   fmt.Sprintf("root %s in the stored Merkle log: proofs served from it would not match the events", root)}
+			if nl, ok := opts.Log.(NodeLog); ok {
+				// Narrow it down: the first stored node the events no
+				// longer hash to.
+				if loc, err := locate(ctx, src, nl, head); err == nil && loc != nil {
+					f = loc
+				}
+			}
+			report(f)
 		}
 	}
 	rep.Findings = v.Findings() + extra
 	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// NodeLog is the optional capability of a RootLog to return the nodes it
+// stored (*integrity.Log has it). When the events no longer lead to the
+// stored root, verification reads the ledger again to find the first
+// stored node they do not hash to, which pins the rewrite down to
+// 2^StoredLevel events.
+type NodeLog interface {
+	RootLog
+	StoredLevel() uint
+	StoredNode(ctx context.Context, level uint, index uint64) (events.Hash, bool, error)
+}
+
+// locate finds the first node of log's lowest stored level that the
+// events of src no longer hash to, and returns it as a finding (nil when
+// every stored node matches).
+func locate(ctx context.Context, src Source, log NodeLog, head uint64) (*integrity.Finding, error) {
+	level := log.StoredLevel()
+	tree := integrity.NewTree()
+	var found *integrity.Finding
+	var lookErr error
+	tree.OnNode(func(l uint, index uint64, h *events.Hash) {
+		if l != level || found != nil || lookErr != nil {
+			return
+		}
+		stored, ok, err := log.StoredNode(ctx, level, index)
+		if err != nil {
+			lookErr = err
+			return
+		}
+		if ok && stored != *h {
+			first, last := index<<level+1, (index+1)<<level
+			found = &integrity.Finding{Kind: integrity.LogMismatch, Position: first,
+				Expected: fmt.Sprintf("events %d..%d hashing to Merkle node %s (level %d, index %d), as the log recorded them", first, last, stored, level, index),
+				Actual:   fmt.Sprintf("they hash to %s: an event among positions %d..%d was changed after it was logged (and re-hashed, if no chain finding names it)", *h, first, last)}
+		}
+	})
+	err := src.ReadAll(ctx, 1, func(r store.Record) error {
+		if r.Position > head || found != nil || lookErr != nil {
+			return errStop
+		}
+		tree.Add(r.Event.Hash)
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	return found, lookErr
 }
 
 // verifyBatchSize is how many events the reading stage hands over at once.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,11 @@ func TestTamperScenarios(t *testing.T) {
 	})
 	stream := lg.stream(p)
 	const cut = 3
+	// The first event the rewrite changes: the stream's first dispatch or
+	// resolution.
+	firstChanged := lg.find(t, func(r store.Record) bool {
+		return r.Event.Stream == stream && (r.Event.Type == events.TypeCaseDispatched || r.Event.Type == events.TypeCaseResolved)
+	})
 
 	rewrite := func(dir string) {
 		err := tamper.RewriteStream(dir, stream, func(e *events.Event) {
@@ -110,11 +116,14 @@ func TestTamperScenarios(t *testing.T) {
 		refused string
 		// What the output must also say.
 		also string
+		// A position the stored Merkle log must pin down: a
+		// merkle-log-mismatch finding on the block of 16 holding it.
+		located uint64
 	}{
 		{name: "payload-byte-edited", tamper: do(func(d string) error { return tamper.EditPayloadByte(d, p) }),
 			code: exitTampered, kind: integrity.HashMismatch, pos: p, prove: p},
 		{name: "hash-recomputed-after-edit", tamper: do(func(d string) error { return tamper.RehashAfterEdit(d, p) }),
-			code: exitTampered, kind: integrity.ChainBroken, pos: pNext, prove: p},
+			code: exitTampered, kind: integrity.ChainBroken, pos: pNext, prove: p, located: p},
 		// Every later event moves down one: the next of p's stream is
 		// at pNext-1 and follows p's predecessor.
 		{name: "event-dropped", tamper: do(func(d string) error { return tamper.DropEvent(d, p) }),
@@ -123,9 +132,9 @@ func TestTamperScenarios(t *testing.T) {
 		{name: "events-swapped-within-a-stream", tamper: do(func(d string) error { return tamper.SwapEvents(d, p, pNext) }),
 			code: exitTampered, kind: integrity.VersionGap, pos: p, prove: p},
 		{name: "events-swapped-across-streams", tamper: do(func(d string) error { return tamper.SwapEvents(d, a, a+1) }),
-			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: chainKinds, prove: a},
+			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: chainKinds, prove: a, located: a},
 		{name: "stream-rewritten-and-rehashed", tamper: rewrite,
-			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: chainKinds, prove: p},
+			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: chainKinds, prove: p, located: firstChanged},
 		{name: "stream-rewritten-rehashed-and-merkle-log-rebuilt", tamper: func(d string) { rewrite(d); do(tamper.DropMerkleLog)(d) },
 			code: exitTampered, kind: integrity.RootMismatch, pos: head, not: append(chainKinds, integrity.LogMismatch), prove: p},
 		{name: "log-truncated", tamper: do(func(d string) error { return tamper.Truncate(d, cut) }),
@@ -182,6 +191,12 @@ func TestTamperScenarios(t *testing.T) {
 			}
 			if !strings.Contains(out, "verify: FAILED") {
 				t.Errorf("no verdict line:\n%s", out)
+			}
+			if sc.located != 0 {
+				block := (sc.located-1)/16*16 + 1
+				if !slices.ContainsFunc(fs, func(f printedFinding) bool { return f.kind == integrity.LogMismatch && f.pos == block }) {
+					t.Errorf("no merkle-log-mismatch pinning position %d down to its block at %d\n%s", sc.located, block, out)
+				}
 			}
 			code, out, errOut = runCLI(t, "", "prove", "inclusion", "--dir", dir, "--checkpoint", cp, strconv.FormatUint(sc.prove, 10))
 			if code != exitTampered || out != "" || !strings.Contains(errOut, "govledger prove: ") || strings.Contains(errOut, "calculated root:") {
