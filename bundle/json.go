@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -23,6 +24,28 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainRun returns the offset of the first byte at or after p that is
+// not plain. It tests eight bytes at a time while none of them can be
+// (a word holding one goes to the byte loop, which finds it).
+func plainRun(b []byte, p int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b)-p >= 8 {
+		x := binary.LittleEndian.Uint64(b[p:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// The high bit of a byte marks one that is >= 0x80 (x), below
+		// 0x20, '"' or '\\' (a zero byte of q, bs); no marked byte is
+		// missed.
+		if (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			break
+		}
+		p += 8
+	}
+	for p < len(b) && plain[b[p]] {
+		p++
+	}
+	return p
+}
 
 // isSpace reports JSON insignificant whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -203,9 +226,7 @@ func scanNumber(b []byte, p int) (int, error) {
 func scanString(b []byte, p int) (int, error) {
 	p++
 	for {
-		for p < len(b) && plain[b[p]] {
-			p++
-		}
+		p = plainRun(b, p)
 		if p >= len(b) {
 			return p, errors.New("unterminated string")
 		}
@@ -277,10 +298,7 @@ func parseString(b []byte, p int, scratch *[]byte) ([]byte, int, error) {
 		return nil, p, errors.New("want a string")
 	}
 	start := p + 1
-	p = start
-	for p < len(b) && plain[b[p]] {
-		p++
-	}
+	p = plainRun(b, start)
 	if p < len(b) && b[p] == '"' {
 		return b[start:p], p + 1, nil // the common case: printable ASCII
 	}

@@ -197,7 +197,9 @@ func (b *Bundle) Head(ctx context.Context) (uint64, error) {
 // ReadAll calls fn for every event at position >= from, in file order. A
 // line that cannot be read stops the read with a *LineError (wrapping
 // events.ErrCorrupt); a ReadAll from that error's Position+1 goes on
-// after it. The Record passed to fn is valid only during the call.
+// after it. The Record passed to fn is valid only during the call. fn is
+// called on the caller's goroutine; past the first lines, lines are
+// parsed ahead on up to GOMAXPROCS (at most 4) other goroutines.
 func (b *Bundle) ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error {
 	return b.read(ctx, from, b.head, fn)
 }

@@ -39,6 +39,7 @@ type lineDecoder struct {
 	scratch []byte // unescaped text of the string being read
 	strs    []byte // stream, actor id and actor unit, made one string at the end
 	data    []byte // decoded data_b64
+	owned   bool   // the last line's data is in data, not in the line
 }
 
 // decode parses one line (without its newline) into rec. rec.Event.Data
@@ -47,7 +48,7 @@ type lineDecoder struct {
 func (d *lineDecoder) decode(line []byte, rec *store.Record) error {
 	*rec = store.Record{}
 	e := &rec.Event
-	d.strs = d.strs[:0]
+	d.strs, d.owned = d.strs[:0], false
 	var streamEnd, actorIDEnd, actorUnitEnd, seen int
 	streamStart, actorIDStart, actorUnitStart := -1, -1, -1
 	p := skipSpace(line, 0)
@@ -133,6 +134,7 @@ func (d *lineDecoder) decode(line []byte, rec *store.Record) error {
 			var s []byte
 			if s, p, err = parseString(line, p, &d.scratch); err == nil {
 				e.Data, err = d.decodeB64(s)
+				d.owned = true
 			}
 		case fPrevHash:
 			err = d.hash(line, &p, e.PrevHash[:])

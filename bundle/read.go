@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sync"
 
 	"github.com/govledger/govledger/store"
@@ -28,14 +29,22 @@ type lineReader struct {
 // as nil with tooLong set) into rec, and returns a *LineError when it
 // cannot.
 func (r *lineReader) next(l []byte, tooLong bool, rec *store.Record) error {
-	r.line++
-	var err error
-	switch {
-	case tooLong:
-		err = fmt.Errorf("longer than %d bytes", MaxLineBytes)
-	default:
-		err = r.dec.decode(l, rec)
+	return r.check(rec, decodeLine(&r.dec, l, tooLong, rec))
+}
+
+// decodeLine decodes one line into rec: the part of reading a line that
+// does not depend on the lines before it.
+func decodeLine(d *lineDecoder, l []byte, tooLong bool, rec *store.Record) error {
+	if tooLong {
+		return fmt.Errorf("longer than %d bytes", MaxLineBytes)
 	}
+	return d.decode(l, rec)
+}
+
+// check takes the next line, which decoded into rec or failed with err,
+// and returns a *LineError when it cannot be read as an event.
+func (r *lineReader) check(rec *store.Record, err error) error {
+	r.line++
 	if err == nil && rec.Position <= r.prev {
 		err = &fieldError{"position", fmt.Errorf("%d does not increase on the previous line's %d", rec.Position, r.prev)}
 	}
@@ -102,6 +111,37 @@ func (b *Bundle) read(ctx context.Context, from, head uint64, fn func(store.Reco
 
 // scan is read, returning the position the last line read stands for.
 func (b *Bundle) scan(ctx context.Context, from, head uint64, fn func(store.Record) error) (uint64, error) {
+	return b.scanWith(ctx, from, head, defaultScanConfig(), fn)
+}
+
+// scanConfig says how a scan shares out the parsing of lines.
+type scanConfig struct {
+	serial  int // lines parsed on the scanning goroutine before the pipeline starts
+	workers int // goroutines parsing chunks of lines; 0: no pipeline
+	chunk   int // lines per chunk
+}
+
+// A scan parses its first serialLines lines itself, then hands chunks of
+// chunkLines lines to parsing workers. The serial start bounds the work
+// thrown away when a scan stops at a bad line (the chunks parsed ahead,
+// at most workers+2 of them) by the work the scan did: a verifier that
+// resumes after each of many bad lines does not parse the file many
+// times over.
+const (
+	serialLines = 4096
+	chunkLines  = 256
+)
+
+func defaultScanConfig() scanConfig {
+	w := runtime.GOMAXPROCS(0)
+	if w == 1 {
+		w = 0 // a pipeline on one core only adds hand-overs
+	}
+	return scanConfig{serial: serialLines, workers: min(w, 4), chunk: chunkLines}
+}
+
+// scanWith is scan with the parsing shared out as cfg says.
+func (b *Bundle) scanWith(ctx context.Context, from, head uint64, cfg scanConfig, fn func(store.Record) error) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -119,46 +159,76 @@ func (b *Bundle) scan(ctx context.Context, from, head uint64, fn func(store.Reco
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(f)
 	defer func() { br.Reset(nil); readers.Put(br) }()
-	lr := lineReader{head: head, prev: start.prev, line: start.line}
-	offset := start.offset
+	s := scanState{b: b, from: from, fn: fn, offset: start.offset,
+		lr: lineReader{head: head, prev: start.prev, line: start.line}}
 	var rec store.Record
-	for {
-		l, err := br.ReadSlice('\n')
-		offset += int64(len(l))
-		tooLong := false
-		for errors.Is(err, bufio.ErrBufferFull) {
-			tooLong = true
-			l, err = br.ReadSlice('\n')
-			offset += int64(len(l))
+	for n := 0; cfg.workers == 0 || n < cfg.serial; n++ {
+		l, tooLong, ok, err := readLine(br, &s.offset)
+		if err != nil || !ok {
+			return s.lr.prev, err
 		}
-		if err != nil && err != io.EOF {
-			return lr.prev, fmt.Errorf("bundle: read %s: %w", EventsFile, err)
-		}
-		if err == io.EOF && len(l) == 0 && !tooLong {
-			return lr.prev, nil
-		}
-		l = bytes.TrimSuffix(l, []byte{'\n'})
-		if lerr := lr.next(l, tooLong, &rec); lerr != nil {
-			if lr.prev < from {
-				continue // a bad line before from: read past it
-			}
-			b.resume.add(resumePoint{offset: offset, line: lr.line, prev: lr.prev})
-			return lr.prev, lerr
-		}
-		if rec.Position >= from {
-			if err := fn(rec); err != nil {
-				return lr.prev, err
-			}
-		}
-		if lr.line%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return lr.prev, err
-			}
-		}
-		if err == io.EOF {
-			return lr.prev, nil
+		if stop, err := s.take(ctx, &rec, decodeLine(&s.lr.dec, l, tooLong, &rec), s.offset); stop {
+			return s.lr.prev, err
 		}
 	}
+	err = s.pipeline(ctx, br, cfg)
+	return s.lr.prev, err
+}
+
+// readLine reads the next line of br, without its newline (an oversized
+// line as nil with tooLong set), adding the bytes read to *offset. ok is
+// false at the end of the file.
+func readLine(br *bufio.Reader, offset *int64) (l []byte, tooLong, ok bool, err error) {
+	l, err = br.ReadSlice('\n')
+	*offset += int64(len(l))
+	for errors.Is(err, bufio.ErrBufferFull) {
+		tooLong = true
+		l, err = br.ReadSlice('\n')
+		*offset += int64(len(l))
+	}
+	if err != nil && err != io.EOF {
+		return nil, false, false, fmt.Errorf("bundle: read %s: %w", EventsFile, err)
+	}
+	if err == io.EOF && len(l) == 0 && !tooLong {
+		return nil, false, false, nil
+	}
+	if tooLong {
+		return nil, true, true, nil
+	}
+	return bytes.TrimSuffix(l, []byte{'\n'}), false, true, nil
+}
+
+// scanState is what a scan carries from line to line.
+type scanState struct {
+	b      *Bundle
+	from   uint64
+	fn     func(store.Record) error
+	lr     lineReader
+	offset int64 // just after the last line read
+}
+
+// take handles the next line in file order, decoded into rec or failed
+// with err, ending at offset. It returns true when the scan stops there,
+// with the error to return.
+func (s *scanState) take(ctx context.Context, rec *store.Record, err error, offset int64) (bool, error) {
+	if lerr := s.lr.check(rec, err); lerr != nil {
+		if s.lr.prev < s.from {
+			return false, nil // a bad line before from: read past it
+		}
+		s.b.resume.add(resumePoint{offset: offset, line: s.lr.line, prev: s.lr.prev})
+		return true, lerr
+	}
+	if rec.Position >= s.from {
+		if err := s.fn(*rec); err != nil {
+			return true, err
+		}
+	}
+	if s.lr.line%4096 == 0 {
+		if err := ctx.Err(); err != nil {
+			return true, err
+		}
+	}
+	return false, nil
 }
 
 // readers keeps the 1 MiB line buffers between reads: a verifier resumes

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -30,10 +31,10 @@ const formatV1 = 1
 // AppendBody appends e's canonical body (everything hashed, PrevHash last)
 // to dst and returns the extended slice.
 func AppendBody(dst []byte, e *Event) []byte {
-	// One allocation: every length below is bounded by these sizes.
-	if need := bodySize(e); cap(dst)-len(dst) < need {
-		dst = append(make([]byte, 0, len(dst)+need+32), dst...)
-	}
+	// At most one allocation: every length below is bounded by these
+	// sizes. Growth is geometric, so that appending many bodies to one
+	// buffer stays linear.
+	dst = slices.Grow(dst, bodySize(e))
 	dst = append(dst, formatV1)
 	dst = append(dst, e.ID[:]...)
 	dst = appendString(dst, e.Stream)
