@@ -15,7 +15,7 @@ import (
 // an empty tree. A Tree is not safe for concurrent use.
 type Tree struct {
 	size   uint64
-	n      int              // subtrees on the stack
+	n      int             // subtrees on the stack
 	stack  [64]events.Hash // their roots, the largest (leftmost) first
 	onNode func(level uint, index uint64, hash *events.Hash)
 }
