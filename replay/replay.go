@@ -135,52 +135,53 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 	}
 	atSize() // checkpoints of size 0
 
-	// Two stages, one per core: this goroutine reads and re-encodes each
-	// event's canonical body into a batch; the checker hashes the bodies,
-	// checks the chains and grows the tree, in order.
+	// Three stages: this goroutine reads each event's bytes into a batch
+	// (the stored record, or the re-encoded canonical body); a hasher
+	// parses and hashes them; the checker checks the chains and grows the
+	// tree, in order. Reading and checking each take about a core; the
+	// hashing between them fills what either leaves.
 	batches := make(chan *verifyBatch, 4)
-	free := make(chan *verifyBatch, 6)
+	hashed := make(chan *verifyBatch, 4)
+	free := make(chan *verifyBatch, 8)
 	for range cap(free) {
 		free <- &verifyBatch{}
 	}
+	go func() {
+		defer close(hashed)
+		var view events.RecordView
+		for b := range batches {
+			b.hash(&view)
+			hashed <- b
+		}
+	}()
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
 		var ev events.Event
 		var view events.RecordView
-		for b := range batches {
-			start := 0
+		for b := range hashed {
 			for i := range b.ents {
 				x := &b.ents[i]
-				var computed events.Hash
-				if b.raw {
-					rec := b.buf[start:x.end]
-					start = x.end
-					if err := events.ParseRecordView(rec, &view); err != nil {
-						report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
-							Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, err)})
-						v.Skip(x.pos)
-						tree.Add(events.ZeroHash)
-						atSize()
-						continue
-					}
-					for _, f := range v.CheckView(x.pos, &view, events.HashBody(view.Body)) {
-						report(f)
-					}
-					tree.Add(view.Hash)
-					if len(anchors) > 0 && anchors[0].Size == tree.Size() {
-						atSize()
-					}
+				if x.err != nil {
+					report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
+						Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, x.err)})
+					v.Skip(x.pos)
+					tree.Add(events.ZeroHash)
+					atSize()
 					continue
+				}
+				var fs []*integrity.Finding
+				if b.raw {
+					view.Stream, view.Version, view.PrevHash, view.Hash = x.streamBytes, x.version, x.prev, x.hash
+					fs = v.CheckView(x.pos, &view, x.computed)
 				} else {
 					ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
-					computed = events.HashBody(b.buf[start:x.end])
-					start = x.end
+					fs = v.CheckComputed(x.pos, &ev, x.computed)
 				}
-				for _, f := range v.CheckComputed(x.pos, &ev, computed) {
+				for _, f := range fs {
 					report(f)
 				}
-				tree.Add(ev.Hash)
+				tree.Add(x.hash)
 				if len(anchors) > 0 && anchors[0].Size == tree.Size() {
 					atSize()
 				}
@@ -364,7 +365,33 @@ type verifyEntry struct {
 	stream     string
 	version    uint64
 	prev, hash events.Hash
-	end        int // where the event's body ends in buf
+	end        int // where the event's body (or record) ends in buf
+	// Set by the hasher: the SHA-256 of the body; for a stored record,
+	// its chain fields (streamBytes points into buf), or why it does not
+	// parse.
+	computed    events.Hash
+	streamBytes []byte
+	err         error
+}
+
+// hash parses (stored records) and hashes the batch's events.
+func (b *verifyBatch) hash(view *events.RecordView) {
+	start := 0
+	for i := range b.ents {
+		x := &b.ents[i]
+		data := b.buf[start:x.end]
+		start = x.end
+		if !b.raw {
+			x.computed = events.HashBody(data)
+			continue
+		}
+		if err := events.ParseRecordView(data, view); err != nil {
+			x.err = err
+			continue
+		}
+		x.streamBytes, x.version, x.prev, x.hash = view.Stream, view.Version, view.PrevHash, view.Hash
+		x.computed = events.HashBody(view.Body)
+	}
 }
 
 func (b *verifyBatch) add(pos uint64, e *events.Event) {
