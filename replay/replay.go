@@ -135,103 +135,33 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 	}
 	atSize() // checkpoints of size 0
 
-	// Three stages: this goroutine reads each event's bytes into a batch
-	// (the stored record, or the re-encoded canonical body); a hasher
-	// parses and hashes them; the checker checks the chains and grows the
-	// tree, in order. Reading and checking each take about a core; the
-	// hashing between them fills what either leaves.
-	batches := make(chan *verifyBatch, 4)
-	hashed := make(chan *verifyBatch, 4)
-	free := make(chan *verifyBatch, 8)
-	for range cap(free) {
-		free <- &verifyBatch{}
-	}
-	go func() {
-		defer close(hashed)
-		var view events.RecordView
-		for b := range batches {
-			b.hash(&view)
-			hashed <- b
+	_, isRaw := src.(RawSource)
+	p := startPipeline(v, tree, isRaw, report, func(uint64) {
+		if len(anchors) > 0 && anchors[0].Size == tree.Size() {
+			atSize()
 		}
-	}()
-	checked := make(chan struct{})
-	go func() {
-		defer close(checked)
-		var ev events.Event
-		var view events.RecordView
-		for b := range hashed {
-			for i := range b.ents {
-				x := &b.ents[i]
-				if x.err != nil {
-					report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
-						Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, x.err)})
-					v.Skip(x.pos)
-					tree.Add(events.ZeroHash)
-					atSize()
-					continue
-				}
-				var fs []*integrity.Finding
-				if b.raw {
-					view.Stream, view.Version, view.PrevHash, view.Hash = x.streamBytes, x.version, x.prev, x.hash
-					fs = v.CheckView(x.pos, &view, x.computed)
-				} else {
-					ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
-					fs = v.CheckComputed(x.pos, &ev, x.computed)
-				}
-				for _, f := range fs {
-					report(f)
-				}
-				tree.Add(x.hash)
-				if len(anchors) > 0 && anchors[0].Size == tree.Size() {
-					atSize()
-				}
-			}
-			if b.corrupt != 0 {
-				// The record at this position does not decode. Its
-				// leaf is unknown; a zero leaf keeps the tree's
-				// positions aligned (roots after it mismatch).
-				report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: b.corrupt,
-					Expected: "a decodable event record", Actual: b.corruptErr.Error()})
-				v.Skip(b.corrupt)
-				tree.Add(events.ZeroHash)
-				atSize()
-			}
-			b.reset()
-			free <- b
-		}
-	}()
-	cur := <-free
+	})
 	next := uint64(1) // the position after the last one read
 	if raw, ok := src.(RawSource); ok {
 		// The stored bytes themselves are hashed: no decoding here.
-		cur.raw = true
 		err = raw.ReadRecords(ctx, 1, func(pos uint64, rec []byte) error {
 			if pos > head {
 				return errStop
 			}
-			cur.addRaw(pos, rec)
-			if len(cur.ents) == verifyBatchSize {
-				batches <- cur
-				cur = <-free
-				cur.raw = true
-			}
+			p.addRaw(pos, rec)
 			return nil
 		})
 		if err == errStop {
 			err = nil
 		}
 	}
-	for from := uint64(1); from <= head && !cur.raw; {
+	for from := uint64(1); from <= head && !isRaw; {
 		err = src.ReadAll(ctx, from, func(r store.Record) error {
 			if r.Position > head {
 				return errStop
 			}
-			cur.add(r.Position, &r.Event)
+			p.add(r.Position, &r.Event)
 			next = r.Position + 1
-			if len(cur.ents) == verifyBatchSize {
-				batches <- cur
-				cur = <-free
-			}
 			return nil
 		})
 		if err == nil || err == errStop {
@@ -242,18 +172,14 @@ func VerifyWith(ctx context.Context, src Source, opts VerifyOptions) (Report, er
 			break
 		}
 		// Report it and go on after it.
-		cur.corrupt, cur.corruptErr = next, err
-		batches <- cur
-		cur = <-free
+		p.corrupt(next, err)
 		next++
 		from = next
 		if from > head {
 			err = nil // the record at the head was the bad one
 		}
 	}
-	batches <- cur
-	close(batches)
-	<-checked
+	p.finish()
 	if err != nil {
 		return Report{}, fmt.Errorf("replay: read: %w", err)
 	}

@@ -310,77 +310,24 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 	if from != s.v.Next() {
 		return fmt.Errorf("replay: internal: read from %d, the scan is at %d", from, s.v.Next())
 	}
-	// The reading goroutine hands events to the runner; a checker
-	// goroutine hashes them, checks the chains and grows the tree, from
-	// batches of their canonical bodies (as VerifyWith does).
-	batches := make(chan *verifyBatch, 4)
-	free := make(chan *verifyBatch, 6)
-	for range cap(free) {
-		free <- &verifyBatch{}
-	}
+	// The reading goroutine hands events to the runner; the pipeline
+	// hashes them, checks the chains and grows the tree beside it.
 	var found atomic.Bool // a finding was made: fold no more
-	checked := make(chan struct{})
-	go func() {
-		defer close(checked)
-		var ev events.Event
-		var view events.RecordView
-		for b := range batches {
-			start := 0
-			for i := range b.ents {
-				x := &b.ents[i]
-				if b.raw { // stored records, hashed as they are
-					rec := b.buf[start:x.end]
-					start = x.end
-					if err := events.ParseRecordView(rec, &view); err != nil {
-						s.report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: x.pos,
-							Expected: "a decodable event record", Actual: fmt.Sprintf("record at position %d: %v", x.pos, err)})
-						found.Store(true)
-						s.v.Skip(x.pos)
-						s.tree.Add(events.ZeroHash)
-						continue
-					}
-					for _, f := range s.v.CheckView(x.pos, &view, events.HashBody(view.Body)) {
-						s.report(f)
-						found.Store(true)
-					}
-					s.tree.Add(view.Hash)
-					if x.pos == s.mark {
-						s.markRoot = s.tree.Root()
-					}
-					continue
-				}
-				ev.Stream, ev.Version, ev.PrevHash, ev.Hash = x.stream, x.version, x.prev, x.hash
-				for _, f := range s.v.CheckComputed(x.pos, &ev, events.HashBody(b.buf[start:x.end])) {
-					s.report(f)
-					found.Store(true)
-				}
-				start = x.end
-				s.tree.Add(x.hash)
-				if x.pos == s.mark {
-					s.markRoot = s.tree.Root()
-				}
-			}
-			if b.corrupt != 0 {
-				// The record does not decode: the tree is wrong from
-				// here, but the replay has failed already.
-				s.report(&integrity.Finding{Kind: integrity.CorruptRecord, Position: b.corrupt,
-					Expected: "a decodable event record", Actual: b.corruptErr.Error()})
-				found.Store(true)
-				s.v.Skip(b.corrupt)
-				s.tree.Add(events.ZeroHash)
-			}
-			b.reset()
-			free <- b
+	_, isRaw := s.src.(RawSource)
+	p := startPipeline(s.v, s.tree, isRaw, func(f *integrity.Finding) {
+		s.report(f)
+		found.Store(true)
+	}, func(pos uint64) {
+		if pos == s.mark {
+			s.markRoot = s.tree.Root()
 		}
-	}()
-	cur := <-free
+	})
 	next := from // the position after the last one read
 	var ev events.Event
 	var err error
 	if raw, ok := s.src.(RawSource); ok {
 		// The stored bytes: decoded here once for the runner, hashed as
 		// they are by the checker (no re-encoding).
-		cur.raw = true
 		err = raw.ReadRecords(ctx, from, func(pos uint64, rec []byte) error {
 			if pos > s.n {
 				return errStop
@@ -390,13 +337,8 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 				s.n = pos - 1 // scanned: the positions before it
 				return errStop
 			}
-			cur.addRaw(pos, rec) // the checker reports a record that does not decode
+			p.addRaw(pos, rec) // the checker reports a record that does not decode
 			next = pos + 1
-			if len(cur.ents) == verifyBatchSize {
-				batches <- cur
-				cur = <-free
-				cur.raw = true
-			}
 			if derr != nil || (s.include != nil && !s.include(&ev)) {
 				return nil
 			}
@@ -421,12 +363,8 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 				s.n = r.Position - 1 // scanned: the positions before it
 				return errStop
 			}
-			cur.add(r.Position, &r.Event)
+			p.add(r.Position, &r.Event)
 			next = r.Position + 1
-			if len(cur.ents) == verifyBatchSize {
-				batches <- cur
-				cur = <-free
-			}
 			if s.include != nil && !s.include(&r.Event) {
 				return nil
 			}
@@ -447,15 +385,11 @@ func (s *scan) ReadAll(ctx context.Context, from uint64, fn func(uint64, *events
 		}
 		// The record at the next position does not decode: report it
 		// and go on after it.
-		cur.corrupt, cur.corruptErr = next, err
-		batches <- cur
-		cur = <-free
+		p.corrupt(next, err)
 		next++
 		from = next
 	}
-	batches <- cur
-	close(batches)
-	<-checked
+	p.finish()
 	if err != nil {
 		return fmt.Errorf("replay: read: %w", err)
 	}
