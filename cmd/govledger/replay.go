@@ -67,10 +67,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	key := fs.String("key", "", "verifier key of the checkpoint, or a file holding it (default: <dir>/checkpoint.pub)")
 	var names stringList
 	fs.Var(&names, "projection", "a projection to replay (repeatable), or all")
-	by := fs.String("by", "", "group by: unit, category, channel, street, community, grid")
-	period := fs.String("period", "", "split by: day, week, month")
-	from := fs.String("from", "", "keep cases reported at or after this time")
-	to := fs.String("to", "", "keep cases reported before this time")
+	query := queryFlags(fs)
 	out := fs.String("manifest", "", "write the manifest to this file (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -97,16 +94,9 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return usageErr("%v", err)
 	}
 	loc := opt.zone()
-	q := projections.Query{By: *by, Period: *period}
-	var err error
-	if q.From, err = parseWhen("--from", *from, loc); err != nil {
+	q, err := query(loc)
+	if err != nil {
 		return err
-	}
-	if q.To, err = parseWhen("--to", *to, loc); err != nil {
-		return err
-	}
-	if err := q.Check(projections.Dimensions...); err != nil {
-		return withCode(exitUsage, err)
 	}
 	reg, all, err := chooseProjections(*opt, names)
 	if err != nil {

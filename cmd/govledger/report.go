@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -66,10 +67,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "report", "<projection>|all", doc)
 	dir := dirFlag(fs)
 	opt := optionFlags(fs)
-	by := fs.String("by", "", "group by: unit, category, channel, street, community, grid")
-	period := fs.String("period", "", "split by: day, week, month")
-	from := fs.String("from", "", "keep cases reported at or after this time")
-	to := fs.String("to", "", "keep cases reported before this time")
+	query := queryFlags(fs)
 	format := fs.String("format", "table", "table, json, csv or html")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	if err := parse(fs, args); err != nil {
@@ -87,16 +85,9 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	loc := opt.zone()
-	q := projections.Query{By: *by, Period: *period}
-	if q.From, err = parseWhen("--from", *from, loc); err != nil {
+	q, err := query(opt.zone())
+	if err != nil {
 		return err
-	}
-	if q.To, err = parseWhen("--to", *to, loc); err != nil {
-		return err
-	}
-	if err := q.Check(projections.Dimensions...); err != nil {
-		return withCode(exitUsage, err)
 	}
 	name := fs.Arg(0)
 	var chosen []projections.Projection
@@ -276,6 +267,29 @@ func catchUp(ctx context.Context, s store.Store, ps ...projections.Projection) (
 		return r, err
 	}
 	return r, nil
+}
+
+// queryFlags adds --by, --period, --from and --to; the function it
+// returns builds and checks the query, reading times in loc.
+func queryFlags(fs *flag.FlagSet) func(loc *time.Location) (projections.Query, error) {
+	by := fs.String("by", "", "group by: unit, category, channel, street, community, grid")
+	period := fs.String("period", "", "split by: day, week, month")
+	from := fs.String("from", "", "keep cases reported at or after this time")
+	to := fs.String("to", "", "keep cases reported before this time")
+	return func(loc *time.Location) (projections.Query, error) {
+		q := projections.Query{By: *by, Period: *period}
+		var err error
+		if q.From, err = parseWhen("--from", *from, loc); err != nil {
+			return q, err
+		}
+		if q.To, err = parseWhen("--to", *to, loc); err != nil {
+			return q, err
+		}
+		if err := q.Check(projections.Dimensions...); err != nil {
+			return q, withCode(exitUsage, err)
+		}
+		return q, nil
+	}
 }
 
 // parseWhen parses --from/--to: RFC 3339, or a date or date and minute in loc.
