@@ -97,7 +97,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"quickstart":  {"create a ledger and simulate one month of a district", runQuickstart},
 		"append":      {"append events from JSON Lines (a file or -)", runAppend},
-		"verify":      {"check every event's hash and every stream's chain", runVerify},
+		"verify":      {"check every hash, chain and the Merkle root, against signed checkpoints (--bundle: a copy)", runVerify},
 		"export":      {"write an export bundle: the ledger as plain files, verifiable without it", runExport},
 		"show":        {"print one case's or stream's timeline", runShow},
 		"stat":        {"counts and head of a ledger", runStat},
