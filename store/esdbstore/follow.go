@@ -1,0 +1,109 @@
+package esdbstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/govledger/govledger/store"
+)
+
+// fnError marks an error returned by the caller's callback.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// Follow delivers the ledger's events from position from on, then waits
+// for more on a catch-up subscription to $all filtered to the ledger's
+// streams, until ctx is done (ctx.Err()), fn fails (its error) or the
+// store is closed (store.ErrClosed). A dropped subscription or an
+// unreachable server is retried every Poll, resuming from the last
+// position delivered: a server restart is a pause, not an end.
+func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) error) error {
+	if from == 0 {
+		from = 1
+	}
+	wrapped := func(r store.Record) error {
+		if err := fn(r); err != nil {
+			return fnError{err}
+		}
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.isClosed() {
+			return store.ErrClosed
+		}
+		head, err := s.catchUp(ctx)
+		if err == nil && from <= head {
+			from, err = s.readRange(ctx, from, head, wrapped)
+		}
+		var fe fnError
+		switch {
+		case errors.As(err, &fe):
+			return fe.err
+		case errors.Is(err, store.ErrClosed):
+			return store.ErrClosed
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			s.pause(ctx) // the server is away: try again
+			continue
+		}
+		s.waitForMore(ctx)
+	}
+}
+
+// waitForMore returns when the ledger's streams may hold events past the
+// index, when ctx is done, or after a while (a subscription that cannot
+// be made is retried by the caller).
+func (s *Store) waitForMore(ctx context.Context) {
+	from, _, _ := s.idx.from()
+	c, err := s.conn()
+	if err != nil {
+		s.pause(ctx)
+		return
+	}
+	sub, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: from,
+		Filter: &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Regex: s.streams.String()}})
+	if err != nil {
+		if isConnErr(err) {
+			s.drop(c)
+		}
+		s.pause(ctx)
+		return
+	}
+	defer sub.Close()
+	for {
+		ev := sub.Recv()
+		switch {
+		case ev.EventAppeared != nil:
+			rec := ev.EventAppeared.OriginalEvent()
+			if _, last, started := s.idx.from(); !started || comparePos(rec.Position, last) > 0 {
+				return // new: read it
+			}
+		case ev.SubscriptionDropped != nil:
+			if isConnErr(ev.SubscriptionDropped.Error) {
+				s.drop(c)
+			}
+			s.pause(ctx)
+			return
+		}
+		if ctx.Err() != nil || s.isClosed() {
+			return
+		}
+	}
+}
+
+// pause waits Poll or until ctx is done.
+func (s *Store) pause(ctx context.Context) {
+	t := time.NewTimer(s.cfg.Poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
