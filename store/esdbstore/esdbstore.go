@@ -300,19 +300,23 @@ func (s *Store) ReadAll(ctx context.Context, from uint64, fn func(store.Record) 
 }
 
 // readRange delivers positions from..to and returns the next position.
+// It reads $all from the indexed place of from, in batches, each resuming
+// where the last one stopped reading.
 func (s *Store) readRange(ctx context.Context, from, to uint64, fn func(store.Record) error) (uint64, error) {
 	if from == 0 {
 		from = 1
 	}
 	next := from
+	first, ok := s.idx.entry(next)
+	if next <= to && !ok {
+		return next, fmt.Errorf("esdbstore: internal: position %d not indexed", next)
+	}
+	cursor := first.at // where the next read starts (inclusive)
 	for next <= to {
-		start, ok := s.idx.entry(next)
-		if !ok {
-			return next, fmt.Errorf("esdbstore: internal: position %d not indexed", next)
-		}
 		var fnErr error
+		read := 0
 		err := s.call(ctx, "read $all", func(ctx context.Context, c *esdb.Client) error {
-			rs, err := c.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: start.at}, readBatch)
+			rs, err := c.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: cursor}, readBatch)
 			if err != nil {
 				return err
 			}
@@ -326,12 +330,11 @@ func (s *Store) readRange(ctx context.Context, from, to uint64, fn func(store.Re
 					return err
 				}
 				rec := r.OriginalEvent()
-				if !s.streams.MatchString(rec.StreamID) || comparePos(rec.Position, start.at) < 0 {
-					continue
-				}
+				read++
+				cursor = rec.Position
 				want, _ := s.idx.entry(next)
-				if rec.Position != want.at {
-					continue // not this position's event (before it)
+				if !s.streams.MatchString(rec.StreamID) || rec.Position != want.at {
+					continue // a foreign or system event, or one before it
 				}
 				ev, err := fromRecorded(s.ns, rec)
 				if err != nil {
@@ -341,7 +344,6 @@ func (s *Store) readRange(ctx context.Context, from, to uint64, fn func(store.Re
 					return fnErr
 				}
 				next++
-				start = want
 			}
 			return nil
 		})
@@ -350,6 +352,13 @@ func (s *Store) readRange(ctx context.Context, from, to uint64, fn func(store.Re
 		}
 		if err != nil {
 			return next, s.serverErr("read $all", err)
+		}
+		if read <= 1 && next <= to {
+			// Nothing past the cursor: the indexed event is not in $all
+			// where the index saw it.
+			want, _ := s.idx.entry(next)
+			return next, fmt.Errorf("esdbstore: %w: position %d (event %s of %s) is no longer in $all at %d/%d on %s",
+				events.ErrCorrupt, next, want.id, want.stream, want.at.Commit, want.at.Prepare, s.what)
 		}
 		if err := ctx.Err(); err != nil {
 			return next, err
