@@ -8,8 +8,8 @@ import (
 	"strconv"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
-	"github.com/google/uuid"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
