@@ -33,8 +33,9 @@
 // adds "created" (100 ns ticks since the Unix epoch) on read. An append larger
 // than Config.MaxAppendSize (default 1 MiB, counting data and custom
 // metadata) fails with InvalidArgument and the trailer
-// exception=maximum-append-size-exceeded. The success response carries the
-// last event's revision and position.
+// exception=maximum-append-size-exceeded, which the client reports as
+// esdb.ErrorCodeUnknown carrying the server's message; nothing is written.
+// The success response carries the last event's revision and position.
 //
 // Read (server-streaming) of a stream or of $all, forwards or backwards, from
 // start, end, a revision or a position, with a count. Reading $all forwards

@@ -2,7 +2,6 @@ package esdbtest
 
 import (
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -75,7 +74,6 @@ type appendOutcome struct {
 	noStream     bool   // the stream has no events (for wrongVersion)
 	current      uint64 // current (last) revision when !noStream
 	pos          uint64 // position of the last event written or acknowledged
-	written      int    // events actually written (0 when idempotent)
 }
 
 // proposed is an event offered for append.
@@ -193,7 +191,7 @@ func (l *memLog) write(name string, evs []proposed, created int64) appendOutcome
 	}
 	close(l.changed)
 	l.changed = make(chan struct{})
-	return appendOutcome{current: last.revision, pos: last.pos, written: len(evs)}
+	return appendOutcome{current: last.revision, pos: last.pos}
 }
 
 // streamEvents returns a copy of a stream's index, or nil, false when the
@@ -237,6 +235,3 @@ func indexAtOrAfter(all []*record, pos uint64) int {
 func indexAfter(all []*record, pos uint64) int {
 	return sort.Search(len(all), func(i int) bool { return all[i].pos > pos })
 }
-
-// isSystemStream reports whether a stream is one of the server's own.
-func isSystemStream(name string) bool { return strings.HasPrefix(name, "$") }

@@ -45,7 +45,6 @@ type Server struct {
 	log  *memLog
 
 	failNextAppend atomic.Bool
-	subscriptions  atomic.Int64
 	lis            atomic.Pointer[trackingListener] // nil while stopped
 
 	mu      sync.Mutex // guards the fields below
@@ -132,7 +131,9 @@ func (s *Server) Stop() {
 }
 
 // Down is Stop, named for tests that take the server down before a client's
-// first call to model a server that is not running.
+// first call to model a server that is not running: connections to Addr are
+// refused. The port is released meanwhile, so Restart fails in the unlikely
+// case that another process takes it.
 func (s *Server) Down() { s.Stop() }
 
 func (s *Server) stopLocked() {
@@ -190,9 +191,6 @@ func (s *Server) cutConn(remote string) bool {
 	}
 	return l.cut(remote)
 }
-
-// Subscriptions is the number of subscriptions currently being served.
-func (s *Server) Subscriptions() int { return int(s.subscriptions.Load()) }
 
 // trackingListener remembers accepted connections by remote address so that
 // one client's connection can be cut.

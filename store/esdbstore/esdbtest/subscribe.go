@@ -1,6 +1,8 @@
 package esdbtest
 
 import (
+	"math"
+
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,9 +22,6 @@ func (h *streamsHandler) subscribe(o *api.ReadReq_Options, f *filter, enc encode
 	if o.GetReadDirection() == api.ReadReq_Options_Backwards {
 		return status.Error(codes.InvalidArgument, "subscriptions read forwards only")
 	}
-	h.srv.subscriptions.Add(1)
-	defer h.srv.subscriptions.Add(-1)
-
 	var next func() ([]*record, <-chan struct{})
 	var i int // index of the next record to examine
 	switch so := o.GetStreamOption().(type) {
@@ -38,7 +37,7 @@ func (h *streamsHandler) subscribe(o *api.ReadReq_Options, f *filter, enc encode
 			i = len(evs)
 		case *api.ReadReq_Options_StreamOptions_Revision:
 			// After the revision, even one the stream has not reached yet.
-			i = int(r.Revision + 1)
+			i = int(min(r.Revision, math.MaxInt-1) + 1)
 		default:
 			return status.Error(codes.InvalidArgument, "stream revision option is missing")
 		}
