@@ -96,6 +96,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, cfg.URL, err)
 	}
+	// The client logs to the console by default; the store's errors
+	// carry what matters.
+	conf.Logger = func(esdb.LogLevel, string, ...any) {}
 	what := conf.Address
 	if len(conf.GossipSeeds) > 0 {
 		what = fmt.Sprint(conf.GossipSeeds)

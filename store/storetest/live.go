@@ -180,7 +180,8 @@ func testLookup(t *testing.T, s store.Store) {
 func testStreamHead(t *testing.T, s store.Store) {
 	a := Chain("case/a", 3)
 	b := Chain("case/ab", 1)
-	mustAppend(t, s, StreamAppend(a), StreamAppend(b))
+	mustAppend(t, s, StreamAppend(a))
+	mustAppend(t, s, StreamAppend(b))
 	more := Chain("case/a", 2, After(a[2]))
 	mustAppend(t, s, StreamAppend(more))
 	tests := []struct {
