@@ -74,8 +74,11 @@ type Store struct {
 	streams *regexp.Regexp // the ledger's streams in $all
 
 	mu     sync.Mutex // guards client, closed
-	client *esdb.Client
+	client *conn       // the current client, nil before the first call or after a failure
 	closed bool
+	life   context.Context // done when the store closes: ends calls in flight
+	stop   context.CancelFunc
+	calls  sync.WaitGroup // calls in flight
 
 	idx index
 
@@ -104,6 +107,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		what = fmt.Sprint(conf.GossipSeeds)
 	}
 	s := &Store{cfg: cfg, conf: conf, what: what, ns: cfg.Namespace, streams: streamPattern(cfg.Namespace)}
+	s.life, s.stop = context.WithCancel(context.Background())
 	s.idx.init()
 	if _, err := s.catchUp(ctx); err != nil {
 		s.Close()
@@ -112,52 +116,67 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// conn returns a connected client, creating one when there is none: a
-// client whose first connection failed stays closed, so a failed one is
-// dropped (drop) and the next call makes a new one.
-func (s *Store) conn() (*esdb.Client, error) {
+// conn is a client and the calls using it. The client library closes a
+// channel in Close that a concurrent call may still send on, so a client
+// is closed only when no call uses it any more.
+type conn struct {
+	c    *esdb.Client
+	refs int
+	dead bool // replaced: close when the last call ends
+}
+
+// acquire returns a client for one call, creating one when there is none:
+// a client whose connection failed closes itself for good, so a failed
+// one is dropped (release with failed) and the next call makes a new one.
+func (s *Store) acquire() (*conn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, store.ErrClosed
 	}
-	if s.client != nil {
-		return s.client, nil
+	if s.client == nil {
+		conf := *s.conf
+		c, err := esdb.NewClient(&conf)
+		if err != nil {
+			return nil, fmt.Errorf("esdbstore: connect to %s: %w", s.what, err)
+		}
+		s.client = &conn{c: c}
 	}
-	conf := *s.conf
-	c, err := esdb.NewClient(&conf)
-	if err != nil {
-		return nil, fmt.Errorf("esdbstore: connect to %s: %w", s.what, err)
-	}
-	s.client = c
-	return c, nil
+	s.client.refs++
+	s.calls.Add(1)
+	return s.client, nil
 }
 
-// drop forgets a client after a connection failure.
-func (s *Store) drop(c *esdb.Client) {
+// release ends a call; failed drops the client (the connection is gone).
+func (s *Store) release(c *conn, failed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.client == c {
-		_ = c.Close()
+	c.refs--
+	if failed && s.client == c {
 		s.client = nil
+		c.dead = true
 	}
+	if c.dead && c.refs == 0 {
+		_ = c.c.Close()
+	}
+	s.calls.Done()
 }
 
-// call runs fn with a client and a deadline, dropping the client when the
-// connection failed, and names the server and the operation in errors.
+// call runs fn with a client and a deadline, ended early when the store
+// closes, and drops the client when the connection failed.
 func (s *Store) call(ctx context.Context, op string, fn func(ctx context.Context, c *esdb.Client) error) error {
-	c, err := s.conn()
+	c, err := s.acquire()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	err = fn(ctx, c)
-	if err == nil {
-		return nil
-	}
-	if isConnErr(err) {
-		s.drop(c)
+	stop := context.AfterFunc(s.life, cancel)
+	defer stop()
+	err = fn(ctx, c.c)
+	s.release(c, err != nil && isConnErr(err))
+	if err != nil && s.life.Err() != nil {
+		return store.ErrClosed
 	}
 	return err
 }
@@ -195,8 +214,15 @@ func (s *Store) Close() error {
 		return store.ErrClosed
 	}
 	s.closed = true
+	s.stop()
+	s.mu.Unlock()
+	s.calls.Wait() // calls in flight see the store's end and return
+	s.mu.Lock()
 	if s.client != nil {
-		_ = s.client.Close()
+		s.client.dead = true
+		if s.client.refs == 0 {
+			_ = s.client.c.Close()
+		}
 		s.client = nil
 	}
 	return nil

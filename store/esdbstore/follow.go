@@ -62,17 +62,20 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 // be made is retried by the caller).
 func (s *Store) waitForMore(ctx context.Context) {
 	from, _, _ := s.idx.from()
-	c, err := s.conn()
+	c, err := s.acquire()
 	if err != nil {
 		s.pause(ctx)
 		return
 	}
-	sub, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: from,
+	failed := false
+	defer func() { s.release(c, failed) }()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.life, cancel)()
+	sub, err := c.c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: from,
 		Filter: &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Regex: s.streams.String()}})
 	if err != nil {
-		if isConnErr(err) {
-			s.drop(c)
-		}
+		failed = isConnErr(err)
 		s.pause(ctx)
 		return
 	}
@@ -86,13 +89,11 @@ func (s *Store) waitForMore(ctx context.Context) {
 				return // new: read it
 			}
 		case ev.SubscriptionDropped != nil:
-			if isConnErr(ev.SubscriptionDropped.Error) {
-				s.drop(c)
-			}
+			failed = isConnErr(ev.SubscriptionDropped.Error)
 			s.pause(ctx)
 			return
 		}
-		if ctx.Err() != nil || s.isClosed() {
+		if ctx.Err() != nil {
 			return
 		}
 	}
