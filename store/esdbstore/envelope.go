@@ -25,13 +25,13 @@ func streamPattern(ns string) *regexp.Regexp {
 // that is not the payload, the type, the stream, the version or the ID,
 // which KurrentDB stores natively.
 type envelope struct {
-	Schema     uint16      `json:"schema"`
-	OccurredAt string      `json:"occurred_at"` // RFC 3339, nanoseconds and the source zone's offset
-	Offset     int         `json:"occurred_offset"`
-	RecordedAt string      `json:"recorded_at"` // RFC 3339, nanoseconds, UTC
+	Schema     uint16       `json:"schema"`
+	OccurredAt string       `json:"occurred_at"` // RFC 3339, nanoseconds and the source zone's offset
+	Offset     int          `json:"occurred_offset"`
+	RecordedAt string       `json:"recorded_at"` // RFC 3339, nanoseconds, UTC
 	Actor      events.Actor `json:"actor"`
-	PrevHash   events.Hash `json:"prev_hash"`
-	Hash       events.Hash `json:"hash"`
+	PrevHash   events.Hash  `json:"prev_hash"`
+	Hash       events.Hash  `json:"hash"`
 }
 
 // toEventData maps a sealed event to what KurrentDB stores: the ULID as

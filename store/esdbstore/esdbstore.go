@@ -67,14 +67,14 @@ type Config struct {
 
 // Store is a store.Store on KurrentDB. It is safe for concurrent use.
 type Store struct {
-	cfg  Config
-	conf *esdb.Configuration
-	what string // the server, for messages
+	cfg     Config
+	conf    *esdb.Configuration
+	what    string         // the server, for messages
 	ns      string         // the namespace prefix
 	streams *regexp.Regexp // the ledger's streams in $all
 
 	mu     sync.Mutex // guards client, closed
-	client *conn       // the current client, nil before the first call or after a failure
+	client *conn      // the current client, nil before the first call or after a failure
 	closed bool
 	life   context.Context // done when the store closes: ends calls in flight
 	stop   context.CancelFunc

@@ -69,7 +69,10 @@ func (s *Store) waitForMore(ctx context.Context) {
 	}
 	failed := false
 	defer func() { s.release(c, failed) }()
-	ctx, cancel := context.WithCancel(ctx)
+	// A subscription that went quiet without a drop (the client can lose
+	// its connection silently) is given up after a while; the caller then
+	// looks at the head again.
+	ctx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
 	defer context.AfterFunc(s.life, cancel)()
 	sub, err := c.c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: from,
@@ -98,6 +101,9 @@ func (s *Store) waitForMore(ctx context.Context) {
 		}
 	}
 }
+
+// maxWait bounds one wait on a subscription.
+const maxWait = 5 * time.Second
 
 // pause waits Poll or until ctx is done.
 func (s *Store) pause(ctx context.Context) {

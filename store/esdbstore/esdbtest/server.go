@@ -12,6 +12,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 )
 
 // DefaultMaxAppendSize is KurrentDB's default maximum append size (1 MiB).
@@ -107,7 +108,10 @@ func (s *Server) Addr() string { return s.addr }
 func (s *Server) URL() string { return "esdb://" + s.addr + "?tls=false" }
 
 func (s *Server) serve(lis net.Listener) {
-	g := grpc.NewServer()
+	// KurrentDB accepts the client's keepalive pings (every 10s by
+	// default); gRPC's default policy would answer them with GOAWAY
+	// "too_many_pings" and cut the connection.
+	g := grpc.NewServer(grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}))
 	h := &streamsHandler{srv: s}
 	api.RegisterStreamsServer(g, h)
 	serverfeatures.RegisterServerFeaturesServer(g, featuresHandler{})
