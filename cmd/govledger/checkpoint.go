@@ -96,7 +96,7 @@ func runKey(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() != 0 {
 		return usageErr("key takes no arguments")
 	}
-	if _, err := os.Stat(*dir); err != nil {
+	if _, err := os.Stat(localDir(*dir)); err != nil {
 		return fmt.Errorf("no ledger at %s", *dir)
 	}
 	_, vkey, err := ledgerKey(*dir)

@@ -32,6 +32,7 @@ var errNoKey = errors.New("the ledger has no checkpoint key yet (govledger check
 // returns the verifier key. The origin (the log's name, also the key's
 // name) is "govledger/" and a ULID, unique to the ledger.
 func ensureKey(dir string) (verifier string, err error) {
+	dir = localDir(dir)
 	if _, v, err := ledgerKey(dir); err == nil {
 		return v, nil
 	} else if !errors.Is(err, errNoKey) {
@@ -70,6 +71,7 @@ func ensureKey(dir string) (verifier string, err error) {
 // ledgerKey reads the ledger's signer and verifier keys. It refuses a
 // signer key file that others can read.
 func ledgerKey(dir string) (signer, verifier string, err error) {
+	dir = localDir(dir)
 	v, err := os.ReadFile(filepath.Join(dir, verifierKeyFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", "", errNoKey
@@ -143,9 +145,9 @@ func checkpointKey(size uint64) []byte {
 }
 
 func merkleSide(s store.Store) (*pebblestore.Side, error) {
-	ps, ok := unwrapStore(s).(*pebblestore.Store)
-	if !ok {
-		return nil, fmt.Errorf("checkpoints and the Merkle log need the embedded (Pebble) ledger")
+	ps := sidesOf(s)
+	if ps == nil {
+		return nil, fmt.Errorf("checkpoints and the Merkle log need an embedded ledger or a cluster node's state")
 	}
 	return ps.Side(pebblestore.SideMerkle)
 }

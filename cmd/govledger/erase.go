@@ -32,7 +32,9 @@ func runErase(ctx context.Context, e *env, args []string) error {
 	if *reason == "" {
 		return usageErr("--reason is required")
 	}
-	if _, err := os.Stat(*dir); errors.Is(err, os.ErrNotExist) {
+	if loc, err := parseLocation(*dir); err != nil {
+		return err
+	} else if _, err := os.Stat(loc.path); !loc.cluster && errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no ledger at %s (pass --dir)", *dir)
 	}
 	l, s, err := openLedger(ctx, *dir, ledger.Config{}, nil)

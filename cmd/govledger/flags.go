@@ -65,5 +65,10 @@ func dirFlag(fs *flag.FlagSet) *string {
 	if def == "" {
 		def = "./govledger-data"
 	}
-	return fs.String("dir", def, "data directory of the ledger (env GOVLEDGER_DIR)")
+	if st := os.Getenv("GOVLEDGER_STORE"); st != "" {
+		def = st
+	}
+	dir := fs.String("dir", def, "data directory of the ledger (env GOVLEDGER_DIR)")
+	storeFlagTo(fs, dir)
+	return dir
 }

@@ -55,8 +55,17 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("--start %q: want YYYY-MM-DD", *startDay)
 	}
-	if err := prepareDir(*dir, *force); err != nil {
+	loc, err := parseLocation(*dir)
+	if err != nil {
 		return err
+	}
+	if loc.cluster && *force {
+		return usageErr("--force does not delete a cluster's events: use a new namespace (esdb://...&namespace=NS)")
+	}
+	if !loc.cluster {
+		if err := prepareDir(*dir, *force); err != nil {
+			return err
+		}
 	}
 
 	clock := sim.NewClock(time.Time{})
@@ -66,6 +75,13 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if loc.cluster {
+		if head, err := s.Head(ctx); err != nil {
+			return err
+		} else if head > 0 {
+			return withCode(exitRefused, fmt.Errorf("the cluster already holds %d events of this ledger: quickstart starts a new one (use a new namespace)", head))
+		}
+	}
 
 	cfg := sim.Config{Seed: *seed, Days: *days, Cases: *cases, Start: first}
 	fmt.Fprintf(e.stdout, "quickstart: simulating %d days of a district into %s (seed %d)\n", *days, *dir, *seed)
@@ -108,7 +124,7 @@ func runQuickstart(ctx context.Context, e *env, args []string) error {
 	}
 	printByType(w, byType)
 	fmt.Fprintln(w)
-	keeper := s.(*keptStore).keeper
+	keeper := keeperOf(s)
 	if _, err := keeper.CatchUp(ctx); err != nil {
 		return err
 	}

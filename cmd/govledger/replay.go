@@ -227,7 +227,7 @@ func programName() string {
 // ledgerOrigin is the name of the ledger's checkpoint key
 // (<dir>/checkpoint.pub), "" if it has none.
 func ledgerOrigin(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, verifierKeyFile))
+	b, err := os.ReadFile(filepath.Join(localDir(dir), verifierKeyFile))
 	if err != nil {
 		return ""
 	}

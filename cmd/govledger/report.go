@@ -252,7 +252,7 @@ func catchUp(ctx context.Context, s store.Store, ps ...projections.Projection) (
 		}
 	}
 	cfg := projections.RunnerConfig{Source: replay.Events(s)}
-	if ps, ok := unwrapStore(s).(*pebblestore.Store); ok {
+	if ps := sidesOf(s); ps != nil {
 		side, err := ps.Side(pebblestore.SideCheckpoints)
 		if err != nil {
 			return nil, err

@@ -35,8 +35,8 @@ type cacheEntry struct {
 }
 
 func newReportCache(s store.Store) reportCache {
-	ps, ok := unwrapStore(s).(*pebblestore.Store)
-	if !ok {
+	ps := sidesOf(s)
+	if ps == nil {
 		return reportCache{}
 	}
 	side, err := ps.Side(pebblestore.SideCheckpoints)
