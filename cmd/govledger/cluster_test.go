@@ -74,3 +74,60 @@ func TestClusterBackendGivesTheSameAnswers(t *testing.T) {
 		t.Fatalf("quickstart into a used namespace: exit %d: %s", code, errOut)
 	}
 }
+
+// Moving up: migrate copies an embedded ledger to a cluster, verified,
+// keeping positions and the root (a checkpoint signed before still
+// verifies after), its keys and checkpoints; it resumes after more events
+// arrive, does nothing the second time, and refuses a target holding
+// another ledger.
+func TestMigrateToACluster(t *testing.T) {
+	srv := esdbtest.New(t)
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "pebble")
+	dst := srv.URL() + "&namespace=d7/&state=" + filepath.Join(tmp, "node")
+	mustRun(t, "quickstart", "--dir", src, "--cases", "40", "--days", "2", "--seed", "9")
+	cp := filepath.Join(tmp, "cp")
+	mustRun(t, "checkpoint", "--dir", src, "--out", cp)
+	key := filepath.Join(tmp, "key")
+	mustRun(t, "key", "--dir", src, "--out", key)
+
+	out := mustRun(t, "migrate", "--from", src, "--to", dst)
+	if !strings.Contains(out, "0 already there") {
+		t.Fatalf("first migrate:\n%s", out)
+	}
+	// The cluster ledger is the same ledger: the old checkpoint verifies,
+	// with the same key; personal text still opens (subject keys moved).
+	if out := mustRun(t, "verify", "--store", dst, "--checkpoint", cp, "--key", key); !strings.Contains(out, "signed checkpoint(s) match") {
+		t.Fatalf("verify the migrated ledger against the old checkpoint:\n%s", out)
+	}
+	if a, b := mustRun(t, "key", "--dir", src), mustRun(t, "key", "--store", dst); a != b {
+		t.Fatalf("the key pair did not move: %s vs %s", a, b)
+	}
+	sample := regexp.MustCompile(`govledger trace (\S+)`).FindStringSubmatch(mustRun(t, "quickstart", "--dir", filepath.Join(tmp, "again"), "--cases", "40", "--days", "2", "--seed", "9"))
+	if sample != nil {
+		a := mustRun(t, "trace", "--dir", src, strings.TrimSuffix(sample[1], ","))
+		b := mustRun(t, "trace", "--store", dst, strings.TrimSuffix(sample[1], ","))
+		if a != b {
+			t.Fatalf("trace differs after the move:\n%s\n---\n%s", a, b)
+		}
+	}
+	// More events on the source: the second run copies only those.
+	// (Some of the example district is already registered and refused.)
+	if code, out, errOut := runCLI(t, "", "append", "--dir", src, filepath.Join(examplesDir, "district.jsonl")); !strings.Contains(out, "10 appended") {
+		t.Fatalf("append more: exit %d\n%s%s", code, out, errOut)
+	}
+	out = mustRun(t, "migrate", "--from", src, "--to", dst)
+	if !strings.Contains(out, "migrate: 10 events copied") || strings.Contains(out, " 0 already there") {
+		t.Fatalf("resumed migrate:\n%s", out)
+	}
+	out = mustRun(t, "migrate", "--from", src, "--to", dst)
+	if !strings.Contains(out, "migrate: 0 events copied") {
+		t.Fatalf("idempotent migrate:\n%s", out)
+	}
+	// Another ledger in the target is refused.
+	other := filepath.Join(tmp, "other")
+	mustRun(t, "quickstart", "--dir", other, "--cases", "40", "--days", "2", "--seed", "10")
+	if code, _, errOut := runCLI(t, "", "migrate", "--from", other, "--to", dst); code != exitRefused {
+		t.Fatalf("migrate another ledger into the target: exit %d: %s", code, errOut)
+	}
+}

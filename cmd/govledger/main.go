@@ -107,6 +107,7 @@ func commands() map[string]command {
 		"trace":       {"the case trace: who held a case, for how long, each transfer and return", runTrace},
 		"checkpoint":  {"sign and print the ledger's checkpoint (size and Merkle root), and keep it", runCheckpoint},
 		"key":         {"print the ledger's checkpoint verifier key, to publish", runKey},
+		"migrate":     {"copy a ledger to another store (embedded to a KurrentDB cluster), verified, resumable", runMigrate},
 		"prove":       {"prove an event's inclusion, or two checkpoints' consistency; check a proof", runProve},
 		"replay":      {"replay up to a position, checkpoint or time (as-of) and write a manifest", runReplay},
 		"audit":       {"re-run a published manifest's replay and compare it figure by figure", runAudit},
