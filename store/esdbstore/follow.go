@@ -18,8 +18,9 @@ func (e fnError) Error() string { return e.err.Error() }
 // for more on a catch-up subscription to $all filtered to the ledger's
 // streams, until ctx is done (ctx.Err()), fn fails (its error) or the
 // store is closed (store.ErrClosed). A dropped subscription or an
-// unreachable server is retried every Poll, resuming from the last
-// position delivered: a server restart is a pause, not an end.
+// unreachable server is retried after Poll, then twice as long each time
+// up to 5s, resuming from the last position delivered: a server restart
+// is a pause, not an end.
 func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) error) error {
 	if from == 0 {
 		from = 1
@@ -30,6 +31,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 		}
 		return nil
 	}
+	backoff := s.cfg.Poll
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -50,12 +52,20 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			s.pause(ctx) // the server is away: try again
+			// The server is away: try again, waiting longer each time
+			// (Poll, doubled up to maxBackoff).
+			s.sleep(ctx, backoff)
+			backoff = min(2*backoff, maxBackoff)
 			continue
 		}
+		backoff = s.cfg.Poll
 		s.waitForMore(ctx)
 	}
 }
+
+// maxBackoff bounds the wait between attempts to reach an unreachable
+// server.
+const maxBackoff = 5 * time.Second
 
 // waitForMore returns when the ledger's streams may hold events past the
 // index, when ctx is done, or after a while (a subscription that cannot
@@ -106,8 +116,11 @@ func (s *Store) waitForMore(ctx context.Context) {
 const maxWait = 5 * time.Second
 
 // pause waits Poll or until ctx is done.
-func (s *Store) pause(ctx context.Context) {
-	t := time.NewTimer(s.cfg.Poll)
+func (s *Store) pause(ctx context.Context) { s.sleep(ctx, s.cfg.Poll) }
+
+// sleep waits d or until ctx is done.
+func (s *Store) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
