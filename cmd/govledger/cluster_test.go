@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/store/esdbstore/esdbtest"
 )
 
@@ -129,5 +130,45 @@ func TestMigrateToACluster(t *testing.T) {
 	mustRun(t, "quickstart", "--dir", other, "--cases", "40", "--days", "2", "--seed", "10")
 	if code, _, errOut := runCLI(t, "", "migrate", "--from", other, "--to", dst); code != exitRefused {
 		t.Fatalf("migrate another ledger into the target: exit %d: %s", code, errOut)
+	}
+}
+
+// The rest of the commands on a cluster: append from JSON lines (with
+// personal text sealed under the node's subject keys), show, erase,
+// projections, export and verify of a bundle, replay as of a time, audit.
+func TestClusterCommands(t *testing.T) {
+	srv := esdbtest.New(t)
+	tmp := t.TempDir()
+	at := srv.URL() + "&state=" + filepath.Join(tmp, "node")
+	district := filepath.Join(tmp, "district.jsonl")
+	writeFile(t, district, lines(t, eventstest.New().District()...))
+	mustRun(t, "append", "--store", at, district)
+	const report = `{"id":"01M6D363W0TY6M8GBWT2HZE2B6","stream":"case/C-9","type":"case.reported","occurred_at":"2026-11-02T11:00:00+08:00",` +
+		`"actor":{"kind":"citizen","id":"S-9"},"data":{"channel":"hotline","category":"road.pothole","location":{"grid":"g-1","address":"7 Birch Lane"},` +
+		`"reporter":"S-9","description":"water in my cellar","deadline_policy":"standard-5wd"}}` + "\n"
+	mustRunIn(t, report, "append", "--store", at, "-")
+	mustRunIn(t, report, "append", "--store", at, "-") // a re-send is acknowledged
+	if show := mustRun(t, "show", "--store", at, "C-9"); !strings.Contains(show, "water in my cellar") {
+		t.Fatalf("show on the cluster:\n%s", show)
+	}
+	if out := mustRun(t, "erase", "--store", at, "--reason", "request of the subject", "S-9"); !strings.Contains(out, "erased S-9") {
+		t.Fatalf("erase on the cluster:\n%s", out)
+	}
+	if show := mustRun(t, "show", "--store", at, "C-9"); strings.Contains(show, "cellar") {
+		t.Fatalf("personal text still readable after erasure:\n%s", show)
+	}
+	if out := mustRun(t, "projections", "--store", at); !strings.Contains(out, "timeliness/v1") {
+		t.Fatalf("projections on the cluster:\n%s", out)
+	}
+	mustRun(t, "checkpoint", "--store", at)
+	bundleDir := filepath.Join(tmp, "bundle")
+	mustRun(t, "export", "--store", at, "--bundle", bundleDir)
+	if out := mustRun(t, "verify", "--bundle", bundleDir, "--key", filepath.Join(tmp, "node", verifierKeyFile)); !strings.Contains(out, "verify: OK") {
+		t.Fatalf("verify the cluster's bundle:\n%s", out)
+	}
+	m := filepath.Join(tmp, "m.json")
+	mustRun(t, "replay", "--store", at, "--as-of", "2030-01-01", "--projection", "all", "--manifest", m)
+	if out := mustRun(t, "audit", "--store", at, "--manifest", m); !strings.Contains(out, "MATCH") {
+		t.Fatalf("audit on the cluster:\n%s", out)
 	}
 }
