@@ -8,6 +8,7 @@ import (
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
 	"github.com/oklog/ulid/v2"
 )
 
@@ -20,8 +21,9 @@ type index struct {
 	mu      sync.RWMutex // guards what follows
 	entries []indexEntry // by position - 1
 	byID    map[ulid.ULID]uint64
-	last    esdb.Position // the last $all position read (any stream)
-	started bool          // last is set
+	heads   map[string]uint64 // stream -> position of its last event
+	last    esdb.Position     // the last $all position read (any stream)
+	started bool              // last is set
 }
 
 // indexEntry is what the index keeps of one ledger event.
@@ -33,7 +35,7 @@ type indexEntry struct {
 	hash    events.Hash
 }
 
-func (x *index) init() { x.byID = map[ulid.ULID]uint64{} }
+func (x *index) init() { x.byID, x.heads = map[ulid.ULID]uint64{}, map[string]uint64{} }
 
 // head returns the number of events indexed.
 func (x *index) head() uint64 {
@@ -60,6 +62,19 @@ func (x *index) position(id ulid.ULID) (uint64, bool) {
 	return p, ok
 }
 
+// streamHead returns the version and hash of the last event of a stream
+// that the index has seen, or store.NoStream and the zero hash.
+func (x *index) streamHead(stream string) (int64, events.Hash) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	pos, ok := x.heads[stream]
+	if !ok {
+		return store.NoStream, events.ZeroHash
+	}
+	e := x.entries[pos-1]
+	return int64(e.version), e.hash
+}
+
 // add indexes one ledger event read at $all position at, unless it is
 // already indexed (at or before the last position read).
 func (x *index) add(e indexEntry) {
@@ -70,6 +85,7 @@ func (x *index) add(e indexEntry) {
 	}
 	x.last, x.started = e.at, true
 	x.entries = append(x.entries, e)
+	x.heads[e.stream] = uint64(len(x.entries))
 	if _, dup := x.byID[e.id]; !dup { // the first place an ID was stored is its place
 		x.byID[e.id] = uint64(len(x.entries))
 	}
