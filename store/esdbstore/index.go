@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/govledger/govledger/events"
@@ -16,7 +17,9 @@ import (
 // event of a ledger stream in $all's order. It is built by reading $all
 // and extended as the node sees more of it (appends, reads, follows).
 type index struct {
-	catch sync.Mutex // one catch-up at a time
+	catch sync.Mutex    // one catch-up at a time
+	begun atomic.Uint64 // catch-ups begun; incremented under catch
+	ended uint64        // guarded by catch: the number of the last catch-up that read to the end
 
 	mu      sync.RWMutex // guards what follows
 	entries []indexEntry // by position - 1
@@ -115,8 +118,16 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 	if s.isClosed() {
 		return 0, errClosed()
 	}
+	// A catch-up begun after this point reads everything acknowledged
+	// before it. Callers that wait for the lock while one runs share the
+	// next one: a caller whose catch-up has been done by another returns.
+	want := s.idx.begun.Load() + 1
 	s.idx.catch.Lock()
 	defer s.idx.catch.Unlock()
+	if s.idx.ended >= want {
+		return s.idx.head(), nil
+	}
+	seq := s.idx.begun.Add(1)
 	for {
 		n := 0
 		err := s.call(ctx, "read $all", func(ctx context.Context, c *esdb.Client) error {
@@ -154,6 +165,7 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 			return 0, s.serverErr("index $all", err)
 		}
 		if n < readBatch {
+			s.idx.ended = seq
 			return s.idx.head(), nil
 		}
 	}
