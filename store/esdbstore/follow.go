@@ -53,15 +53,22 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 			s.pause(ctx) // the server is away: try again
 			continue
 		}
-		s.waitForMore(ctx)
+		s.waitForMore(ctx, from)
 	}
 }
 
 // waitForMore returns when the ledger's streams may hold events past the
-// index, when ctx is done, or after a while (a subscription that cannot
-// be made is retried by the caller).
-func (s *Store) waitForMore(ctx context.Context) {
+// index, when the index already holds position next (indexed by another
+// call since the caller looked at the head), when ctx is done, or after a
+// while (a subscription that cannot be made is retried by the caller).
+func (s *Store) waitForMore(ctx context.Context, next uint64) {
+	// The subscription starts where the index has read to; anything
+	// indexed before that is looked at first, or it would wait for the
+	// next event after it.
 	from, _, _ := s.idx.from()
+	if s.idx.head() >= next {
+		return
+	}
 	c, err := s.acquire()
 	if err != nil {
 		s.pause(ctx)
