@@ -53,9 +53,17 @@ func (s *Store) Append(ctx context.Context, appends ...store.StreamAppend) ([]st
 	if res, done, err := s.classify(a); done || err != nil {
 		return res, err
 	}
-	version, last, err := s.StreamHead(ctx, a.Stream)
-	if err != nil {
-		return nil, err
+	// The stream's head as the index saw it in the catch-up above: when it
+	// is what the append expects, the append is sent without reading the
+	// stream (a stream moved on since is refused by the server's
+	// expected-revision check below); otherwise the stream is read, so that
+	// an error reports the server's current head, not the index's.
+	version, last := s.idx.streamHead(a.Stream)
+	if version != a.Expected || a.Events[0].PrevHash != last {
+		var err error
+		if version, last, err = s.StreamHead(ctx, a.Stream); err != nil {
+			return nil, err
+		}
 	}
 	if version != a.Expected {
 		return nil, &store.WrongVersionError{Stream: a.Stream, Expected: a.Expected, Actual: version}
@@ -66,6 +74,7 @@ func (s *Store) Append(ctx context.Context, appends ...store.StreamAppend) ([]st
 	}
 	data := make([]esdb.EventData, len(a.Events))
 	for i := range a.Events {
+		var err error
 		if data[i], err = toEventData(&a.Events[i]); err != nil {
 			return nil, err
 		}
@@ -74,7 +83,7 @@ func (s *Store) Append(ctx context.Context, appends ...store.StreamAppend) ([]st
 	if a.Expected != store.NoStream {
 		expected = esdb.Revision(uint64(a.Expected))
 	}
-	err = s.call(ctx, "append", func(ctx context.Context, c *esdb.Client) error {
+	err := s.call(ctx, "append", func(ctx context.Context, c *esdb.Client) error {
 		_, err := c.AppendToStream(ctx, s.ns+a.Stream, esdb.AppendToStreamOptions{ExpectedRevision: expected, RequiresLeader: true}, data...)
 		return err
 	})

@@ -160,7 +160,7 @@ func TestFollowAcrossARestart(t *testing.T) {
 					t.Fatalf("followed position %d (%s), want %d (%s)", r.Position, r.Event.ID, next, a[next-1].ID)
 				}
 				next++
-			case <-time.After(5 * time.Second):
+			case <-time.After(15 * time.Second):
 				t.Fatalf("position %d not delivered", next)
 			}
 		}

@@ -59,7 +59,7 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 			continue
 		}
 		backoff = s.cfg.Poll
-		s.waitForMore(ctx)
+		s.waitForMore(ctx, from)
 	}
 }
 
@@ -68,10 +68,17 @@ func (s *Store) Follow(ctx context.Context, from uint64, fn func(store.Record) e
 const maxBackoff = 5 * time.Second
 
 // waitForMore returns when the ledger's streams may hold events past the
-// index, when ctx is done, or after a while (a subscription that cannot
-// be made is retried by the caller).
-func (s *Store) waitForMore(ctx context.Context) {
+// index, when the index already holds position next (indexed by another
+// call since the caller looked at the head), when ctx is done, or after a
+// while (a subscription that cannot be made is retried by the caller).
+func (s *Store) waitForMore(ctx context.Context, next uint64) {
+	// The subscription starts where the index has read to; anything
+	// indexed before that is looked at first, or it would wait for the
+	// next event after it.
 	from, _, _ := s.idx.from()
+	if s.idx.head() >= next {
+		return
+	}
 	c, err := s.acquire()
 	if err != nil {
 		s.pause(ctx)
@@ -80,7 +87,7 @@ func (s *Store) waitForMore(ctx context.Context) {
 	failed := false
 	defer func() { s.release(c, failed) }()
 	// A subscription that went quiet without a drop (the client can lose
-	// its connection silently) is given up after a while; the caller then
+	// its connection silently) is given up after maxWait; the caller then
 	// looks at the head again.
 	ctx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
@@ -113,7 +120,7 @@ func (s *Store) waitForMore(ctx context.Context) {
 }
 
 // maxWait bounds one wait on a subscription.
-const maxWait = 5 * time.Second
+const maxWait = 2 * time.Second
 
 // pause waits Poll or until ctx is done.
 func (s *Store) pause(ctx context.Context) { s.sleep(ctx, s.cfg.Poll) }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
 	"github.com/oklog/ulid/v2"
 )
 
@@ -15,13 +17,16 @@ import (
 // event of a ledger stream in $all's order. It is built by reading $all
 // and extended as the node sees more of it (appends, reads, follows).
 type index struct {
-	catch sync.Mutex // one catch-up at a time
+	catch sync.Mutex    // one catch-up at a time
+	begun atomic.Uint64 // catch-ups begun; incremented under catch
+	ended uint64        // guarded by catch: the number of the last catch-up that read to the end
 
 	mu      sync.RWMutex // guards what follows
 	entries []indexEntry // by position - 1
 	byID    map[ulid.ULID]uint64
-	last    esdb.Position // the last $all position read (any stream)
-	started bool          // last is set
+	heads   map[string]uint64 // stream -> position of its last event
+	last    esdb.Position     // the last $all position read (any stream)
+	started bool              // last is set
 }
 
 // indexEntry is what the index keeps of one ledger event.
@@ -33,7 +38,7 @@ type indexEntry struct {
 	hash    events.Hash
 }
 
-func (x *index) init() { x.byID = map[ulid.ULID]uint64{} }
+func (x *index) init() { x.byID, x.heads = map[ulid.ULID]uint64{}, map[string]uint64{} }
 
 // head returns the number of events indexed.
 func (x *index) head() uint64 {
@@ -60,6 +65,19 @@ func (x *index) position(id ulid.ULID) (uint64, bool) {
 	return p, ok
 }
 
+// streamHead returns the version and hash of the last event of a stream
+// that the index has seen, or store.NoStream and the zero hash.
+func (x *index) streamHead(stream string) (int64, events.Hash) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	pos, ok := x.heads[stream]
+	if !ok {
+		return store.NoStream, events.ZeroHash
+	}
+	e := x.entries[pos-1]
+	return int64(e.version), e.hash
+}
+
 // add indexes one ledger event read at $all position at, unless it is
 // already indexed (at or before the last position read).
 func (x *index) add(e indexEntry) {
@@ -70,6 +88,7 @@ func (x *index) add(e indexEntry) {
 	}
 	x.last, x.started = e.at, true
 	x.entries = append(x.entries, e)
+	x.heads[e.stream] = uint64(len(x.entries))
 	if _, dup := x.byID[e.id]; !dup { // the first place an ID was stored is its place
 		x.byID[e.id] = uint64(len(x.entries))
 	}
@@ -99,8 +118,16 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 	if s.isClosed() {
 		return 0, errClosed()
 	}
+	// A catch-up begun after this point reads everything acknowledged
+	// before it. Callers that wait for the lock while one runs share the
+	// next one: a caller whose catch-up has been done by another returns.
+	want := s.idx.begun.Load() + 1
 	s.idx.catch.Lock()
 	defer s.idx.catch.Unlock()
+	if s.idx.ended >= want {
+		return s.idx.head(), nil
+	}
+	seq := s.idx.begun.Add(1)
 	for {
 		n := 0
 		err := s.call(ctx, "read $all", func(ctx context.Context, c *esdb.Client) error {
@@ -138,6 +165,7 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 			return 0, s.serverErr("index $all", err)
 		}
 		if n < readBatch {
+			s.idx.ended = seq
 			return s.idx.head(), nil
 		}
 	}
