@@ -106,7 +106,12 @@ func openCluster(ctx context.Context, loc location) (*clusterStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the node state %s: %w", loc.path, err)
 	}
-	s, err := esdbstore.Open(ctx, esdbstore.Config{URL: loc.url, Namespace: loc.namespace})
+	side, err := state.Side(pebblestore.SideIndex)
+	if err != nil {
+		state.Close()
+		return nil, err
+	}
+	s, err := esdbstore.Open(ctx, esdbstore.Config{URL: loc.url, Namespace: loc.namespace, Index: side.Unsynced()})
 	if err != nil {
 		state.Close()
 		return nil, err

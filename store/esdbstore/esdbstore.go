@@ -26,10 +26,12 @@
 // racing to store one ID on two streams can both succeed. Several streams
 // cannot be appended atomically (store.ErrMultiStream).
 //
-// The index lives in memory and is rebuilt from $all when the store
-// opens, at the store's ReadAll rate (61k–112k events/s against the
-// in-process test server, BENCHMARKS.md): some 10–15 s per million events.
-// Persisting it in the node's state is not done yet.
+// The index is kept in an IndexStore (the node's state; in memory by
+// default) and extended from where it stopped when the store opens, after
+// checking that the last event it indexed is still where it saw it in
+// $all (an index of another or a reset database is rebuilt). Building it
+// from nothing reads $all once, at the store's ReadAll rate (61k–112k
+// events/s against the in-process test server, BENCHMARKS.md).
 package esdbstore
 
 import (
@@ -61,6 +63,10 @@ type Config struct {
 	// Poll is how often Follow looks for new events when its
 	// subscription is down (default 200ms).
 	Poll time.Duration
+	// Index keeps the node's position index (a pebblestore.Side of the
+	// node's state, written without waiting for the disk); nil keeps it in
+	// memory, rebuilt from $all at every open.
+	Index IndexStore
 	// Namespace, if set, prefixes every stream of the ledger in KurrentDB
 	// ("district-7/" stores case/C-1 as district-7/case/C-1), so that
 	// several ledgers share one database; each sees only its own.
@@ -110,7 +116,19 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, conf: conf, what: what, ns: cfg.Namespace, streams: streamPattern(cfg.Namespace)}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.idx.init()
+	kv := cfg.Index
+	if kv == nil {
+		kv = &MemIndex{}
+	}
+	s.idx = index{kv: kv, ns: cfg.Namespace}
+	if err := s.idx.load(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkIndex(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if _, err := s.catchUp(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -56,7 +56,8 @@
 // them. The lower-case prefixes 'a' to 'z' are side keyspaces for data kept
 // next to the events in the same database and reached through Side: 'c' is
 // reserved for projection checkpoints, 'k' for subject keys (package
-// privacy) and 'm' for the Merkle log. Side data
+// privacy), 'm' for the Merkle log and its signed checkpoints, and 'x' for
+// a cluster node's position index (package esdbstore). Side data
 // never touches the event keyspaces and is not bounded by the durable head.
 // Every other prefix byte is reserved.
 package pebblestore

@@ -17,6 +17,9 @@ const (
 	SideMerkle byte = 'm'
 	// SideKeys is reserved for subject keys (package privacy).
 	SideKeys byte = 'k'
+	// SideIndex is reserved for a cluster node's position index
+	// (package esdbstore).
+	SideIndex byte = 'x'
 )
 
 // ErrSideSpace is returned by Side for a prefix outside 'a'..'z'.
