@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/ledger"
@@ -194,7 +195,13 @@ func startMerkle(ctx context.Context, s store.Store) (*ledger.MerkleKeeper, erro
 	if err != nil {
 		return nil, err
 	}
-	k, err := ledger.StartMerkle(ctx, unwrapStore(s), side.Unsynced(), ledger.MerkleConfig{})
+	cfg := ledger.MerkleConfig{}
+	if _, ok := unwrapStore(s).(*clusterStore); ok {
+		// Each look at a cluster's head is a read of $all: once a second
+		// while the command runs (Close catches up at the end anyway).
+		cfg.Poll = time.Second
+	}
+	k, err := ledger.StartMerkle(ctx, unwrapStore(s), side.Unsynced(), cfg)
 	if errors.Is(err, integrity.ErrTreeSize) || errors.Is(err, integrity.ErrMerkleStore) {
 		return nil, withCode(exitTampered, fmt.Errorf("merkle log does not match the events: %w", err))
 	}
