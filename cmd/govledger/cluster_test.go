@@ -106,10 +106,16 @@ func TestMigrateToACluster(t *testing.T) {
 	}
 	sample := regexp.MustCompile(`govledger trace (\S+)`).FindStringSubmatch(mustRun(t, "quickstart", "--dir", filepath.Join(tmp, "again"), "--cases", "40", "--days", "2", "--seed", "9"))
 	if sample != nil {
-		a := mustRun(t, "trace", "--dir", src, strings.TrimSuffix(sample[1], ","))
-		b := mustRun(t, "trace", "--store", dst, strings.TrimSuffix(sample[1], ","))
+		id := strings.TrimSuffix(sample[1], ",")
+		a := mustRun(t, "trace", "--dir", src, id)
+		b := mustRun(t, "trace", "--store", dst, id)
 		if a != b {
 			t.Fatalf("trace differs after the move:\n%s\n---\n%s", a, b)
+		}
+		// Personal text opens on the cluster: the subject keys moved.
+		a, b = mustRun(t, "show", "--dir", src, id), mustRun(t, "show", "--store", dst, id)
+		if a != b || strings.Contains(b, "(erased)") {
+			t.Fatalf("show differs after the move (subject keys):\n%s\n---\n%s", a, b)
 		}
 	}
 	// More events on the source: the second run copies only those.
