@@ -1,7 +1,6 @@
 package process_test
 
 import (
-	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -16,12 +15,7 @@ import (
 
 // benchCases is the size of the simulated month: PROCESS_BENCH_CASES, or
 // 20000 (about 140,000 events).
-func benchCases() int {
-	if n, err := strconv.Atoi(os.Getenv("PROCESS_BENCH_CASES")); err == nil && n > 0 {
-		return n
-	}
-	return 20000
-}
+func benchCases() int { return simulated.Size("PROCESS_BENCH_CASES", 20000) }
 
 // BenchmarkApply replays a simulated month through the projection, the
 // way the runner does (only the types of its Filter, payloads decoded
@@ -30,34 +24,16 @@ func benchCases() int {
 func BenchmarkApply(b *testing.B) {
 	p0, _ := process.New(process.Config{})
 	evs, pls, _ := simulated.Events(b, sim.Config{Seed: 1, Cases: benchCases()}, p0.Types())
-	type item struct {
-		e       *events.Event
-		payload events.Payload
-	}
-	items := make([]item, len(evs))
 	cases := 0
 	for i := range evs {
 		if evs[i].Type == events.TypeCaseReported {
 			cases++
 		}
-		items[i] = item{&evs[i], pls[i]}
 	}
-	var p *process.Projection
-	n := 0
-	cpu0 := cpuTime()
-	for b.Loop() {
-		p, _ = process.New(process.Config{})
-		for i, it := range items {
-			if err := p.Apply(uint64(i+1), it.e, it.payload); err != nil {
-				b.Fatal(err)
-			}
-		}
-		n += len(items)
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
-	// The machine may be shared: the rate per second of this process's
-	// CPU time is the steadier figure.
-	b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
+	p := simulated.Fold(b, func() *process.Projection {
+		p, _ := process.New(process.Config{})
+		return p
+	}, evs, pls, len(evs))
 	state, _ := p.MarshalState()
 	b.ReportMetric(float64(len(state))/float64(cases), "state-B/case")
 	rs, _ := p.Results(projectionsQuery())

@@ -1,14 +1,15 @@
 //go:build unix
 
-package process_test
+package simulated
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the user+system CPU time of the process so far.
-func cpuTime() time.Duration {
+// CPUTime is the user and system CPU time of the process so far: on a
+// shared machine, work per CPU-second moves less than work per second.
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
