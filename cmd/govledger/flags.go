@@ -72,3 +72,9 @@ func dirFlag(fs *flag.FlagSet) *string {
 	storeFlagTo(fs, dir)
 	return dir
 }
+
+// stringList is a repeatable string flag (--checkpoint, --projection).
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -58,10 +59,8 @@ func parseLocation(s string) (location, error) {
 	return location{path: s}, nil
 }
 
-// storeFlag adds --store, which sets the same location as --dir.
-func storeFlagTo(fs interface {
-	Func(name, usage string, fn func(string) error)
-}, dir *string) {
+// storeFlagTo adds --store, which sets the same location as --dir.
+func storeFlagTo(fs *flag.FlagSet, dir *string) {
 	fs.Func("store", "where the ledger is: pebble:DIR (the same as --dir DIR) or esdb://host:2113?tls=true[&namespace=NS][&state=DIR] for a KurrentDB cluster (env GOVLEDGER_STORE)",
 		func(v string) error {
 			if _, err := parseLocation(v); err != nil {

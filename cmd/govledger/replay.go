@@ -50,12 +50,6 @@ listing) and --by, --period, --from, --to choose the reports, as in
 govledger report. A ledger that does not verify exits 4 and no manifest is
 written.`
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 func runReplay(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "replay", "", replayDoc)
 	dir := dirFlag(fs)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"fmt"
 
 	"github.com/govledger/govledger/bundle"
 	"github.com/govledger/govledger/replay"
@@ -54,6 +52,3 @@ func (s *source) what() string {
 	}
 	return "the ledger at " + s.dir
 }
-
-var _ = context.Background
-var _ = fmt.Sprint

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/govledger/govledger/integrity"
 	"github.com/govledger/govledger/replay"
@@ -38,17 +37,11 @@ Exit 0: sound. Exit 4: findings (each printed with its position, stream,
 expected and actual value). Exit 6: a checkpoint was refused (bad
 signature, another ledger's, malformed).`
 
-// multiFlag is a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "verify", "", verifyDoc)
 	dir := dirFlag(fs)
 	max := fs.Int("max-findings", 20, "print at most this many findings")
-	var cps multiFlag
+	var cps stringList
 	fs.Var(&cps, "checkpoint", "a signed checkpoint file to check the ledger against (repeatable)")
 	keyArg := fs.String("key", "", "the verifier key for checkpoints, or a file holding it (default: the ledger's or the bundle's checkpoint.pub)")
 	bundleDir := fs.String("bundle", "", "verify the export bundle in this directory instead of the ledger in --dir")
