@@ -56,6 +56,27 @@ var catalogue = map[string]Spec{
 	TypeUnitRegistered: {TypeUnitRegistered, 1, StreamRegistry, "a unit and its place in the hierarchy", func() Payload { return new(UnitRegistered) }},
 	TypeRespPublished:  {TypeRespPublished, 1, StreamRegistry, "responsibility list (职责清单/派单目录), versioned", func() Payload { return new(ResponsibilityPublished) }},
 	TypeSubjectErased:  {TypeSubjectErased, 1, StreamRegistry, "a citizen's personal data was crypto-shredded", func() Payload { return new(SubjectErased) }},
+
+	TypeActivityRecorded: {TypeActivityRecorded, 1, StreamTrace, "an imported log's activity (XES event), on its trace's stream or a case's", func() Payload { return new(ActivityRecorded) }},
+	TypeImportRecorded:   {TypeImportRecorded, 1, StreamRegistry, "an import of an external log: source, digest, counts and skips", func() Payload { return new(ImportRecorded) }},
+}
+
+// alsoOn lists the other stream kinds a type may go on: an imported
+// activity that no mapping turns into a lifecycle event stays an activity
+// on its case's stream.
+var alsoOn = map[string][]string{TypeActivityRecorded: {StreamCase}}
+
+// AllowedOn reports whether the type may be appended to a stream of kind.
+func (s Spec) AllowedOn(kind string) bool {
+	if kind == s.StreamKind {
+		return true
+	}
+	for _, k := range alsoOn[s.Type] {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // Lookup returns the catalogue entry for a type name.

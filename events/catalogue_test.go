@@ -36,6 +36,8 @@ var examples = []example{
 	{events.TypeUnitRegistered, "registry/units", `{"unit":"dept-roads","name":"Roads department","kind":"department","parent":"d-1"}`},
 	{events.TypeRespPublished, "registry/responsibility", `{"list_version":1,"effective_from":"2026-11-01T00:00:00+08:00","fallback":"d-1","rules":[{"id":"r-pothole","category":"road.pothole","unit":"dept-roads"},{"id":"r-noise-st2","category":"env.noise","street":"st-2","unit":"st-2"}]}`},
 	{events.TypeSubjectErased, "registry/subjects", `{"subject":"S-1","reason":"request of the subject"}`},
+	{events.TypeActivityRecorded, "trace/Case 1", `{"activity":"Register request","lifecycle":"complete","resource":"Pete","group":"front-office","attributes":[{"key":"cost","type":"float","value":"50.0"},{"key":"tags","type":"list","children":[{"key":"tag","type":"string","value":"urgent"}]}],"trace":{"name":"Case 1","attributes":[{"key":"channel","type":"string","value":"phone"}]}}`},
+	{events.TypeImportRecorded, "registry/imports", `{"format":"xes","source":"running-example.xes","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","attributes":[{"key":"concept:name","type":"string","value":"running example"}],"traces":6,"events":42,"reordered":1,"skipped":[{"reason":"trace without events","count":1}]}`},
 }
 
 func exampleOf(typ string) example {

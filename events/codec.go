@@ -401,6 +401,10 @@ func internType(b []byte) string {
 		return TypeRespPublished
 	case TypeSubjectErased:
 		return TypeSubjectErased
+	case TypeActivityRecorded:
+		return TypeActivityRecorded
+	case TypeImportRecorded:
+		return TypeImportRecorded
 	}
 	return string(b)
 }

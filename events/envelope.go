@@ -131,9 +131,9 @@ func ValidateStream(stream string) error {
 		return invalid("stream", fmt.Sprintf("%q is not of the form case/<id>, topic/<id> or registry/<name>", stream))
 	}
 	switch kind {
-	case StreamCase, StreamTopic, StreamRegistry:
+	case StreamCase, StreamTopic, StreamRegistry, StreamTrace:
 	default:
-		return invalid("stream", fmt.Sprintf("kind %q is not case, topic or registry", kind))
+		return invalid("stream", fmt.Sprintf("kind %q is not case, topic, trace or registry", kind))
 	}
 	for _, r := range id {
 		if r < 0x20 || r == 0x7f || r == '/' && kind == StreamRegistry {

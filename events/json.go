@@ -37,7 +37,7 @@ func (d *Draft) Validate() error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownType, d.Payload.EventType())
 	}
-	if kind, _ := SplitStream(d.Stream); kind != spec.StreamKind {
+	if kind, _ := SplitStream(d.Stream); !spec.AllowedOn(kind) {
 		return invalid("stream", fmt.Sprintf("%s events go on %s/ streams, not %q", spec.Type, spec.StreamKind, d.Stream))
 	}
 	if err := CheckTime("occurred_at", d.OccurredAt, true); err != nil {

@@ -13,6 +13,7 @@ var fixedStream = map[string]string{
 	events.TypeUnitRegistered: events.UnitsStream,
 	events.TypeRespPublished:  events.ResponsibilityStream,
 	events.TypeSubjectErased:  events.SubjectsStream,
+	events.TypeImportRecorded: events.ImportsStream,
 }
 
 // violation is a broken rule: its short name and the detail.
@@ -58,6 +59,11 @@ func (c *checker) check(st *streamState, ev *events.Event, p events.Payload) (*v
 		return c.checkTopic(st, ev, p), nil
 	case events.StreamRegistry:
 		return c.checkRegistry(p), nil
+	case events.StreamTrace:
+		if _, ok := p.(*events.ActivityRecorded); !ok {
+			return broke("stream-kind", "%s does not belong on a trace stream", ev.Type), nil
+		}
+		return nil, nil
 	}
 	return broke("stream-kind", "unknown stream kind %q", kind), nil
 }
@@ -175,6 +181,9 @@ func (c *checker) checkCase(st *streamState, ev *events.Event, p events.Payload)
 		if !ok {
 			return broke("unknown-case", "parent %s has not been reported", parent), nil
 		}
+	case *events.ActivityRecorded:
+		// An imported activity no mapping turned into a lifecycle event:
+		// it is kept, and changes nothing about the case.
 	case *events.CaseClosed:
 		if cs.status != caseResolved && cs.status != caseMerged {
 			return broke("close-unresolved", "only a resolved or merged case can be closed; %s is %s", ev.Stream, cs.status), nil
@@ -282,6 +291,7 @@ func (c *checker) checkRegistry(p events.Payload) *violation {
 		if c.reg.isErased(p.Subject) {
 			return broke("subject-erased", "subject %q is already erased", p.Subject)
 		}
+	case *events.ImportRecorded:
 	default:
 		return broke("stream-kind", "%s does not belong on a registry stream", p.EventType())
 	}

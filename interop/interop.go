@@ -1,0 +1,146 @@
+// Package interop moves case logs between govledger and the formats the
+// field already uses: XES (IEEE 1849-2016) and OCEL 2.0 for process-mining
+// tools, Open311 GeoReport v2 for 311 systems, and 311-style CSV exports.
+//
+// Imports share one model. A reader (interop/xes, interop/csvlog,
+// interop/open311) turns its input into Traces: one per source case, its
+// Events in time order. An Event is an activity (XES concept:name,
+// lifecycle, org attributes, every other attribute typed) and, when a
+// mapping or a domain-aware reader knows what it means, the lifecycle
+// Payload it stands for (case.reported, case.dispatched, ...). A Sink
+// writes Traces to the ledger: a trace with lifecycle payloads becomes a
+// case stream, any other an activity trace stream (trace/<id>) of
+// activity.recorded events; each trace is written whole or not at all.
+//
+// Exports read the ledger as Records, in global order, and each writer
+// (xes, ocel, open311, csvlog) streams its format.
+package interop
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/govledger/govledger/events"
+)
+
+// Limits on what one trace may hold: they bound the memory an import
+// needs, whatever the size of the file.
+const (
+	// MaxTraceEvents is the most events one trace may have; a longer one
+	// is skipped (reason "trace has more than 50000 events").
+	MaxTraceEvents = 50_000
+)
+
+// ErrInput marks input that cannot be read at all (malformed XML, a
+// corrupt gzip stream, a CSV whose header is unusable): the import stops
+// before writing anything.
+var ErrInput = errors.New("interop: bad input")
+
+// Trace is one case of a source log.
+type Trace struct {
+	// Name is the case's identifier in the source (XES trace
+	// concept:name, a CSV row's request id).
+	Name string
+	// Attributes are the trace's other attributes, typed, in source order.
+	Attributes []events.Attribute
+	// Events are the trace's events, in time order (stable). A reader
+	// that found them out of order sorts them and sets Reordered.
+	Events    []Event
+	Reordered bool
+	// Line is where the trace starts in the source (1-based), for
+	// messages; 0 when unknown.
+	Line int
+}
+
+// Event is one event of a trace.
+type Event struct {
+	// Activity is the activity name (XES concept:name).
+	Activity string
+	// Lifecycle is the transition (XES lifecycle:transition).
+	Lifecycle string
+	// Resource, Role, Group and Instance are XES org:resource, org:role,
+	// org:group and concept:instance.
+	Resource, Role, Group, Instance string
+	// Time is when it happened (XES time:timestamp), with its zone.
+	Time time.Time
+	// Attributes are every other attribute, typed, in source order.
+	Attributes []events.Attribute
+	// Payload, if set, is the lifecycle event this event stands for, set
+	// by a Mapping or a domain-aware reader. nil keeps the event an
+	// activity.recorded.
+	Payload events.Payload
+	// Actor, if set, is who caused the event; the default is the
+	// importing system.
+	Actor events.Actor
+}
+
+// Attr returns the value of the event's attribute key, looking first at
+// the standard fields (concept:name, lifecycle:transition, org:resource,
+// org:role, org:group, concept:instance, time:timestamp) and then at the
+// top-level attributes.
+func (e *Event) Attr(key string) (string, bool) {
+	switch key {
+	case "concept:name":
+		return e.Activity, e.Activity != ""
+	case "lifecycle:transition":
+		return e.Lifecycle, e.Lifecycle != ""
+	case "org:resource":
+		return e.Resource, e.Resource != ""
+	case "org:role":
+		return e.Role, e.Role != ""
+	case "org:group":
+		return e.Group, e.Group != ""
+	case "concept:instance":
+		return e.Instance, e.Instance != ""
+	case "time:timestamp":
+		if e.Time.IsZero() {
+			return "", false
+		}
+		return e.Time.Format(time.RFC3339Nano), true
+	}
+	return FindAttr(e.Attributes, key)
+}
+
+// FindAttr returns the value of the first top-level attribute named key.
+func FindAttr(attrs []events.Attribute, key string) (string, bool) {
+	for i := range attrs {
+		if attrs[i].Key == key {
+			return attrs[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// SkipError is a trace, row or record that is not imported, and why; the
+// import counts it by Reason and goes on. Reason is short and stable (it
+// is the key the counts are kept under); Detail says which one and where.
+type SkipError struct {
+	Reason string
+	Detail string
+}
+
+func (e *SkipError) Error() string {
+	if e.Detail == "" {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Detail
+}
+
+// Skip returns a *SkipError.
+func Skip(reason, format string, args ...any) *SkipError {
+	return &SkipError{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Record is one ledger event as exporters read it: its global position,
+// the envelope and the decoded payload.
+type Record struct {
+	Position uint64
+	Event    *events.Event
+	Payload  events.Payload
+}
+
+// Records is a sequence of records in global order: it calls fn for each
+// and stops at fn's first error, which it returns. The Event and Payload
+// passed to fn may be reused after fn returns.
+type Records func(fn func(Record) error) error
