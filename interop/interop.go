@@ -17,11 +17,13 @@
 package interop
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/store"
 )
 
 // Limits on what one trace may hold: they bound the memory an import
@@ -140,7 +142,40 @@ type Record struct {
 	Payload  events.Payload
 }
 
-// Records is a sequence of records in global order: it calls fn for each
-// and stops at fn's first error, which it returns. The Event and Payload
-// passed to fn may be reused after fn returns.
-type Records func(fn func(Record) error) error
+// Source is what exporters read: a ledger's store (StoreSource) or
+// anything else that holds events in global order.
+type Source interface {
+	// Records calls fn for every event in global order, stopping at fn's
+	// first error, which it returns.
+	Records(ctx context.Context, fn func(Record) error) error
+	// Stream calls fn for every event of one stream, in version order.
+	Stream(ctx context.Context, stream string, fn func(Record) error) error
+}
+
+// Reader is the part of a store.Store that StoreSource reads.
+type Reader interface {
+	ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error
+	ReadStream(ctx context.Context, stream string, from uint64, fn func(store.Record) error) error
+}
+
+// StoreSource reads a store: every payload is decoded (events.DecodeStored)
+// and a payload that does not decode is an error naming its position.
+func StoreSource(r Reader) Source { return storeSource{r} }
+
+type storeSource struct{ r Reader }
+
+func (s storeSource) Records(ctx context.Context, fn func(Record) error) error {
+	return s.r.ReadAll(ctx, 1, func(rec store.Record) error { return deliver(rec, fn) })
+}
+
+func (s storeSource) Stream(ctx context.Context, stream string, fn func(Record) error) error {
+	return s.r.ReadStream(ctx, stream, 0, func(rec store.Record) error { return deliver(rec, fn) })
+}
+
+func deliver(rec store.Record, fn func(Record) error) error {
+	p, err := events.DecodeStored(rec.Event.Type, rec.Event.Schema, rec.Event.Data)
+	if err != nil {
+		return fmt.Errorf("interop: event at position %d (%s): %w", rec.Position, rec.Event.Stream, err)
+	}
+	return fn(Record{Position: rec.Position, Event: &rec.Event, Payload: p})
+}
