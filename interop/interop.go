@@ -50,9 +50,19 @@ type Trace struct {
 	// that found them out of order sorts them and sets Reordered.
 	Events    []Event
 	Reordered bool
+	// Units are units the trace's payloads name that the import may
+	// register if the ledger does not know them yet (an Open311 agency, a
+	// CSV borough). A unit the ledger already has is used as it is.
+	Units []Unit
 	// Line is where the trace starts in the source (1-based), for
 	// messages; 0 when unknown.
 	Line int
+}
+
+// Unit is a unit an import may register (unit.registered). An empty
+// Parent means the import's district; an empty Name means the ID.
+type Unit struct {
+	ID, Name, Kind, Parent string
 }
 
 // Event is one event of a trace.
