@@ -190,7 +190,7 @@ func (p *Projection) Name() string { return Name }
 // Types returns the case lifecycle types, and the topic types when
 // Config.Topics is set.
 func (p *Projection) Types() []string {
-	t := slices.Clone(caseTypes)
+	t := append(slices.Clone(caseTypes), events.TypeActivityRecorded)
 	if p.cfg.Topics {
 		t = append(t, topicTypes...)
 	}
@@ -237,6 +237,8 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		res, topic = actor, true
 	case *events.TopicClosed:
 		res, end, topic = actor, true, true
+	case *events.ActivityRecorded:
+		return p.activity(e, x, actor)
 	default:
 		return nil
 	}
@@ -260,6 +262,32 @@ func (p *Projection) Apply(_ uint64, e *events.Event, payload events.Payload) er
 		}
 	}
 	if end {
+		p.log.End(e.Stream)
+	}
+	return nil
+}
+
+// activity adds an imported activity: on a trace stream the first event
+// opens the case and the one marked Last ends it; on a case stream it
+// joins the case's trace. Its resource is the org:group (the unit, as for
+// lifecycle events), else the org:resource, else the actor.
+func (p *Projection) activity(e *events.Event, x *events.ActivityRecorded, actor string) error {
+	kind, _ := events.SplitStream(e.Stream)
+	if kind != events.StreamTrace && kind != events.StreamCase {
+		return nil
+	}
+	res := x.Group
+	if res == "" {
+		res = x.Resource
+	}
+	if res == "" {
+		res = actor
+	}
+	trace := kind == events.StreamTrace
+	if err := p.log.add(e.Stream, x.Activity, res, e.OccurredAt, trace && e.Version == 0); err != nil {
+		return err
+	}
+	if trace && x.Last {
 		p.log.End(e.Stream)
 	}
 	return nil
