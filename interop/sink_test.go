@@ -30,7 +30,7 @@ func activityTrace(name string, acts ...string) *interop.Trace {
 	tr := &interop.Trace{Name: name, Attributes: []events.Attribute{{Key: "variant", Type: events.AttrString, Value: "v1"}}}
 	for i, a := range acts {
 		tr.Events = append(tr.Events, interop.Event{Activity: a, Lifecycle: "complete", Resource: "Pete",
-			Time: t0.Add(time.Duration(i) * time.Hour),
+			Time:       t0.Add(time.Duration(i) * time.Hour),
 			Attributes: []events.Attribute{{Key: "cost", Type: events.AttrFloat, Value: "12.50"}}})
 	}
 	return tr
@@ -250,7 +250,6 @@ func TestStreamID(t *testing.T) {
 	}
 }
 
-
 const fineMapping = `{
   "activities": {
     "Create Fine": {"type": "case.reported", "data": {"channel": "other", "category": "traffic-fine",
@@ -285,7 +284,7 @@ func TestMappingTurnsActivitiesIntoLifecycleEvents(t *testing.T) {
 	}
 	traces := []*interop.Trace{
 		fineTrace("F-1", "Create Fine", "Send Fine", "Accept", "Add penalty", "Payment"),
-		fineTrace("F-2", "Add penalty", "Create Fine"),      // does not start with the report: stays an activity trace
+		fineTrace("F-2", "Add penalty", "Create Fine"),       // does not start with the report: stays an activity trace
 		fineTrace("F-3", "Create Fine", "Accept", "Payment"), // accepted before any dispatch: the ledger refuses it
 	}
 	for _, tr := range traces {
