@@ -22,14 +22,36 @@ so DIR never holds half a bundle. DIR must not exist or be empty. The
 ledger needs a checkpoint key: run govledger checkpoint first.`
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "export", "--bundle DIR", exportDoc)
+	fs := newFlags(e, "export", "--bundle DIR | xes|ocel|open311|csv --out FILE", exportDoc+"\n"+exportFormatsDoc)
 	dir := dirFlag(fs)
 	out := fs.String("bundle", "", "directory to write the bundle to (must not exist, or be empty)")
+	file := fs.String("out", "", "file to write the format to")
+	history := fs.String("history", "", "open311: file for the status history (default FILE with .history.json)")
+	mapping := fs.String("mapping", "", "csv: column mapping file (default NYC 311 headers)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() == 1 {
+		if *file == "" || *out != "" {
+			return usageErr("export %s takes --out FILE", fs.Arg(0))
+		}
+		var mapBytes []byte
+		if *mapping != "" {
+			b, err := readLimited(*mapping, 4<<20)
+			if err != nil {
+				return fmt.Errorf("mapping: %w", err)
+			}
+			mapBytes = b
+		}
+		s, err := openStore(*dir)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return exportTo(ctx, e, s, fs.Arg(0), *file, mapBytes, map[string]string{"history": *history})
+	}
 	if fs.NArg() != 0 || *out == "" {
-		return usageErr("export takes --bundle DIR and no arguments")
+		return usageErr("export takes --bundle DIR, or a format (xes, ocel, open311, csv) and --out FILE")
 	}
 	s, err := openStore(*dir)
 	if err != nil {

@@ -26,7 +26,8 @@
 //	1  operational error (cannot open, I/O, ...)
 //	2  usage error (unknown command, bad flag or argument)
 //	3  input refused (append: at least one line was refused; erase: the
-//	   subject is already erased or the subject id is invalid)
+//	   subject is already erased or the subject id is invalid; import: the
+//	   file or the mapping cannot be read, and nothing was written)
 //	4  verification failed: the ledger has been tampered with (verify,
 //	   replay, audit, checkpoint, prove: with each finding's position and
 //	   evidence printed; every command that opens the ledger's Merkle log,
@@ -98,7 +99,7 @@ func commands() map[string]command {
 		"quickstart":  {"create a ledger and simulate one month of a district", runQuickstart},
 		"append":      {"append events from JSON Lines (a file or -)", runAppend},
 		"verify":      {"check every hash, chain and the Merkle root, against signed checkpoints (--bundle: a copy)", runVerify},
-		"export":      {"write an export bundle: the ledger as plain files, verifiable without it", runExport},
+		"export":      {"write an export bundle (verifiable without the ledger), or XES, OCEL 2.0, Open311 or CSV", runExport},
 		"show":        {"print one case's or stream's timeline", runShow},
 		"stat":        {"counts and head of a ledger", runStat},
 		"erase":       {"crypto-shred a citizen's personal data (subject.erased, key deleted)", runErase},
@@ -112,6 +113,7 @@ func commands() map[string]command {
 		"replay":      {"replay up to a position, checkpoint or time (as-of) and write a manifest", runReplay},
 		"audit":       {"re-run a published manifest's replay and compare it figure by figure", runAudit},
 		"diff":        {"compare two manifests figure by figure, with the events that explain changes", runDiff},
+		"import":      {"import an XES log, a 311-style CSV or Open311 requests (each trace whole; skips counted)", runImport},
 	}
 }
 

@@ -7,9 +7,14 @@
 // Log is a core that knows nothing of govledger's vocabulary: events are
 // (case id, activity, resource, time), added in each case's order, and
 // End(case) folds a finished case into aggregates and frees its state.
-// Imported event logs (XES, OCEL) can feed it with their own activity
-// names ("Register", "Approve", ...). A Log serializes deterministically
-// (AppendBinary, UnmarshalLog) and merges (Merge).
+// A Log serializes deterministically (AppendBinary, UnmarshalLog) and
+// merges (Merge).
+//
+// Imported logs (govledger import xes|csv|open311) feed it too. An
+// activity.recorded event is an activity under its own name ("Register",
+// "Approve", ...), performed by its org:group, else its org:resource: on
+// a trace stream (trace/<id>) the first event opens the case and the one
+// marked last ends it; on a case stream it joins the case's trace.
 //
 // Projection ("process/v1") adapts the ledger to the core. A case is a
 // case stream, opened by case.reported and ended by case.closed; an
