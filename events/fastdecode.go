@@ -12,7 +12,7 @@ import (
 // and projections. It returns exactly what DecodePayload returns for the
 // same arguments (an equal payload, or the same error), and is ten to
 // thirty times faster on the canonical bytes EncodePayload writes: for the
-// eleven case lifecycle types and ballot.cast it reads the canonical form
+// eleven case lifecycle types, ballot.cast and activity.recorded it reads the canonical form
 // directly, without reflection, and validates without allocating. Any other
 // input goes to DecodePayload, whose result it returns: the other types,
 // another schema, whitespace, keys out of declaration order or repeated,
@@ -66,6 +66,8 @@ func decodeCanonical(typ string, data []byte) Payload {
 		p = s.caseClosed()
 	case TypeBallotCast:
 		p = s.ballotCast()
+	case TypeActivityRecorded:
+		p = s.activityRecorded()
 	}
 	if p == nil || !valid(p) {
 		return nil

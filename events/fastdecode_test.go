@@ -343,7 +343,7 @@ func FuzzDecodeStored(f *testing.F) {
 // payloadWith returns a hot payload, chosen by sel, with s in its string
 // fields.
 func payloadWith(sel byte, s string) events.Payload {
-	switch sel % 6 {
+	switch sel % 7 {
 	case 0:
 		return &events.CaseDispatched{FromUnit: "center", ToUnit: s, Mode: events.ModeRule, RuleID: s, ListVersion: int(sel), Note: s}
 	case 1:
@@ -355,6 +355,11 @@ func payloadWith(sel byte, s string) events.Payload {
 		return &events.CaseResolved{Unit: s, Outcome: events.OutcomeFixed, Evidence: []string{s, s, "photo"}, Summary: s}
 	case 4:
 		return &events.CaseReturned{Unit: s, Reason: events.ReasonOther, SuggestedUnit: s + "-2", Note: s}
+	case 5:
+		return &events.ActivityRecorded{Activity: s, Lifecycle: "complete", Resource: s, Group: s,
+			Attributes: []events.Attribute{{Key: s, Type: events.AttrString, Value: s}, {Key: "l", Type: events.AttrList,
+				Children: []events.Attribute{{Key: s, Type: events.AttrID, Value: s}}}},
+			Trace: &events.TraceInfo{Name: s, Attributes: []events.Attribute{{Key: "k", Type: events.AttrString, Value: s}}}, Last: sel&8 != 0}
 	}
 	return &events.BallotCast{Voter: s, Choice: s}
 }
