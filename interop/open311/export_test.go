@@ -190,7 +190,7 @@ func TestWriteRequests(t *testing.T) {
 		want request
 	}{
 		{"closed after a return, a reopening and an extension", reqs[0], request{
-			ID: "C-1", Status: "closed", StatusNotes: "closed", ServiceName: "Water leak", ServiceCode: eventstest.Leak,
+			ID: "C-1", Status: "closed", StatusNotes: "resolved: fixed", ServiceName: "Water leak", ServiceCode: eventstest.Leak,
 			Agency: eventstest.Water, Requested: at(12), Updated: at(12 + 13), Expected: eventstest.Start.Add(18*10*time.Minute + 72*time.Hour).Format(time.RFC3339),
 		}},
 		{"merged", reqs[1], request{

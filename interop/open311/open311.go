@@ -13,7 +13,8 @@
 //
 // status is "open" or "closed": a resolved, merged or closed case is
 // closed, a reopened case open again. status_notes describes the last
-// event that changed the case (a rating does not). agency_responsible is
+// event that changed the case; a rating does not, nor archiving a case
+// that was already resolved or merged. agency_responsible is
 // the unit that resolved the case, else the one holding it (accepted),
 // else the one it was last dispatched to (after a return: the unit that
 // dispatched it). expected_datetime is the latest deadline extension.
@@ -156,8 +157,12 @@ func (q *request) apply(p events.Payload, at time.Time) (notes string, ok bool) 
 		q.status = StatusClosed
 		notes = "merged into " + p.Parent
 	case *events.CaseClosed:
-		q.status = StatusClosed
 		notes = "closed"
+		if q.status == StatusClosed && q.notes != "" {
+			q.updated = at
+			return notes, true // archiving keeps the reason the case closed
+		}
+		q.status = StatusClosed
 	default:
 		return "", false
 	}
