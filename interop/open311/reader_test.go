@@ -207,7 +207,7 @@ func TestReaderDropsInvalidCoordinates(t *testing.T) {
 func TestReaderBadInput(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		before       int // traces read before the error
+		before         int // traces read before the error
 	}{
 		{"empty", "", "unexpected end of input at byte 0", 0},
 		{"not an array", `"requests"`, "not a JSON array", 0},
