@@ -16,9 +16,10 @@ import (
 	"github.com/govledger/govledger/interop"
 )
 
-// MaxRequestBytes bounds one service request of an imported file: a larger
-// one stops the import (an error wrapping interop.ErrInput), so that a
-// hostile file cannot make the reader hold more than about this much.
+// MaxRequestBytes bounds one service request of an imported file (and any
+// other single value the reader passes over): a larger one stops the
+// import (an error wrapping interop.ErrInput), so that a hostile file
+// cannot make the reader hold more than about this much.
 const MaxRequestBytes = 1 << 20
 
 // ErrConfig marks a ReaderConfig that cannot be used.
