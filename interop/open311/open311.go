@@ -267,7 +267,9 @@ func WriteRequests(ctx context.Context, w io.Writer, src interop.Source, cfg Con
 
 // WriteHistory writes one entry per case lifecycle event of src to w as a
 // JSON array, in global order, each with the request's status after the
-// event. It reads src once.
+// event. It reads src once and keeps a few fields per case. cfg has no
+// effect on the history today; it is taken so that both writers are
+// called alike.
 func WriteHistory(ctx context.Context, w io.Writer, src interop.Source, cfg Config) (Stats, error) {
 	var stats Stats
 	byID := map[string]*request{}
