@@ -1,0 +1,51 @@
+package ocel_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/ocel"
+)
+
+// BenchmarkWrite exports a simulated ledger of 3000 cases. The "scan"
+// case only reads and decodes the records: the limit the writer works
+// against.
+func BenchmarkWrite(b *testing.B) {
+	src := interop.StoreSource(simulated(b, 3000))
+	ctx := context.Background()
+	n := 0
+	if err := src.Records(ctx, func(interop.Record) error { n++; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			if err := src.Records(ctx, func(interop.Record) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	for _, tt := range []struct {
+		name string
+		cfg  ocel.Config
+	}{{"strings", ocel.Config{}}, {"native", ocel.Config{NativeValues: true}}} {
+		b.Run(tt.name, func(b *testing.B) {
+			var cw countingWriter
+			for b.Loop() {
+				if _, err := ocel.Write(ctx, &cw, src, tt.cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(cw.n)/float64(b.N)/float64(n), "bytes/event")
+		})
+	}
+}
+
+type countingWriter struct{ n int }
+
+func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+var _ io.Writer = (*countingWriter)(nil)
