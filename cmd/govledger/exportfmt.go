@@ -149,6 +149,9 @@ func (a *atomicFile) commit() error {
 	if err := a.w.Flush(); err != nil {
 		return err
 	}
+	if err := a.tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return err
+	}
 	if err := a.tmp.Sync(); err != nil {
 		return err
 	}

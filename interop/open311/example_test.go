@@ -47,6 +47,7 @@ func ExampleNewReader() {
 	// Output:
 	// 638344 2026-11-02 09:00 +08:00 case.reported open311
 	// 638344 2026-11-03 15:30 +08:00 case.resolved dept-roads
+	// 638344 2026-11-03 15:30 +08:00 case.closed dept-roads
 	// skipped: missing requested_datetime: request "638345"
 	// 638346 2026-11-02 10:00 +08:00 case.reported open311
 }

@@ -49,8 +49,8 @@
 // A Reader reads a GeoReport v2 requests JSON array (or an object holding
 // it under "service_requests" or "requests") one request at a time, and
 // turns each into an interop.Trace: a case.reported at requested_datetime
-// and, for a closed request, a case.resolved at updated_datetime. See
-// NewReader.
+// and, for a closed request, a case.resolved and a case.closed (a closed
+// request takes no further updates) at updated_datetime. See NewReader.
 package open311
 
 import (

@@ -130,7 +130,9 @@ const (
 //     policy cfg.DeadlinePolicy;
 //   - for a closed request, a case.resolved at updated_datetime (at
 //     requested_datetime if there is none) by agency_responsible (else
-//     cfg.Agency), outcome "fixed", status_notes as the summary.
+//     cfg.Agency), outcome "fixed", status_notes as the summary, then a
+//     case.closed at the same time: a closed request takes no further
+//     updates.
 //
 // Trace.Units lists cfg.Street (kind street) and the resolving agency
 // (kind center: a centre may resolve a case nobody was dispatched).
@@ -421,11 +423,6 @@ func (rd *Reader) request(raw json.RawMessage, offset int64) (*interop.Trace, er
 		loc.Address = events.Plain(clip(strings.TrimSpace(s.address), events.MaxTextBytes))
 	}
 	tr := &interop.Trace{Name: id, Units: []interop.Unit{{ID: rd.cfg.Street, Kind: events.UnitStreet}}}
-	for _, a := range []struct{ k, v string }{{"service_code", s.code}, {"service_name", s.name}, {"status", status}, {"agency_responsible", s.agency}} {
-		if v := strings.TrimSpace(a.v); v != "" {
-			tr.Attributes = append(tr.Attributes, events.Attribute{Key: a.k, Type: events.AttrString, Value: clip(v, events.MaxTextBytes)})
-		}
-	}
 	tr.Events = append(tr.Events, interop.Event{
 		Activity: "reported", Lifecycle: "complete", Time: requested,
 		Payload: &events.CaseReported{Channel: rd.cfg.Channel, Category: category, Location: loc, DeadlinePolicy: rd.cfg.DeadlinePolicy},
@@ -443,6 +440,12 @@ func (rd *Reader) request(raw json.RawMessage, offset int64) (*interop.Trace, er
 		tr.Events = append(tr.Events, interop.Event{
 			Activity: "resolved", Lifecycle: "complete", Time: updated, Resource: agency,
 			Payload: &events.CaseResolved{Unit: agency, Outcome: events.OutcomeFixed, Summary: clip(strings.TrimSpace(s.notes), events.MaxTextBytes)},
+			Actor:   events.Actor{Kind: events.ActorUnit, ID: agency, Unit: agency},
+		}, interop.Event{
+			// A closed request takes no further updates: the case is
+			// archived, so that process mining sees it end.
+			Activity: "closed", Lifecycle: "complete", Time: updated, Resource: agency,
+			Payload: &events.CaseClosed{},
 			Actor:   events.Actor{Kind: events.ActorUnit, ID: agency, Unit: agency},
 		})
 	}

@@ -57,7 +57,7 @@ func TestReaderSample(t *testing.T) {
 	}
 	t.Run("closed", func(t *testing.T) {
 		tr := trs[0]
-		if tr.Name != "638344" || len(tr.Events) != 2 {
+		if tr.Name != "638344" || len(tr.Events) != 3 || tr.Events[2].Payload.EventType() != events.TypeCaseClosed || !tr.Events[2].Time.Equal(tr.Events[1].Time) {
 			t.Fatalf("trace %s with %d events", tr.Name, len(tr.Events))
 		}
 		rep := tr.Events[0].Payload.(*events.CaseReported)
@@ -304,7 +304,7 @@ func TestRoundTrip(t *testing.T) {
 		rep := tr.Events[0].Payload.(*events.CaseReported)
 		requested, _ := time.Parse(time.RFC3339Nano, w.Requested)
 		status := "open"
-		if len(tr.Events) == 2 {
+		if len(tr.Events) == 3 {
 			status = "closed"
 		}
 		_, off1 := tr.Events[0].Time.Zone()
