@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// processSummary returns the first row of the process report's summary,
+// by column key.
+func processSummary(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	var reps []struct {
+		Columns []struct{ Key string }
+		Rows    [][]any
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "report", "--dir", dir, "process", "--format", "json")), &reps); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for i, c := range reps[0].Columns {
+		out[c.Key] = reps[0].Rows[0][i]
+	}
+	return out
+}
+
+// statOf returns govledger stat's output.
+func statOf(t *testing.T, dir string) string {
+	t.Helper()
+	return mustRun(t, "stat", "--dir", dir)
+}
+
+func TestExportOpen311ImportsAgain(t *testing.T) {
+	src := quickstarted(t)
+	out := filepath.Join(t.TempDir(), "requests.json")
+	got := mustRun(t, "export", "--dir", src, "open311", "--out", out)
+	if !strings.Contains(got, "requests.history.json") {
+		t.Errorf("export did not name the history file:\n%s", got)
+	}
+	var reqs []map[string]any
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &reqs); err != nil {
+		t.Fatal(err)
+	}
+	closed := 0
+	for _, r := range reqs {
+		if r["status"] == "closed" {
+			closed++
+		}
+	}
+	if len(reqs) != 300 || closed == 0 {
+		t.Fatalf("%d requests (%d closed), want the 300 cases", len(reqs), closed)
+	}
+	if st, err := os.Stat(strings.TrimSuffix(out, ".json") + ".history.json"); err != nil || st.Size() == 0 || st.Mode().Perm() != 0o644 {
+		t.Errorf("history file: %v %v", st, err)
+	}
+
+	dst := filepath.Join(t.TempDir(), "imported")
+	imp := mustRun(t, "import", "--dir", dst, "--quiet", "open311", out)
+	if !strings.Contains(imp, "300 traces (300 cases, 0 activity traces)") || !strings.Contains(imp, "import.recorded at position") {
+		t.Errorf("import summary:\n%s", imp)
+	}
+	sum := processSummary(t, dst)
+	if sum["cases"] != float64(300) || sum["ended_cases"] != float64(closed) {
+		t.Errorf("process on the import: %v cases, %v ended; want 300 and %d (closed requests end)", sum["cases"], sum["ended_cases"], closed)
+	}
+	if p50, ok := sum["p50_duration_h"].(float64); !ok || p50 <= 0 {
+		t.Errorf("p50 case duration %v: the closed requests' durations are missing", sum["p50_duration_h"])
+	}
+
+	// The same import again writes nothing but its record.
+	again := mustRun(t, "import", "--dir", dst, "--quiet", "open311", out)
+	if !strings.Contains(again, "already in the ledger (an earlier run)") {
+		t.Errorf("second import:\n%s", again)
+	}
+	if got := processSummary(t, dst)["events"]; got != sum["events"] {
+		t.Errorf("events after the second import %v, before %v", got, sum["events"])
+	}
+	if !strings.Contains(statOf(t, dst), "import.recorded                     2") {
+		t.Errorf("stat after two imports:\n%s", statOf(t, dst))
+	}
+	mustRun(t, "verify", "--dir", dst)
+}
+
+func TestImportRefusesUnreadableFileAndWritesNothing(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "requests.json")
+	// Two good requests, then the file is cut mid-object.
+	if err := os.WriteFile(bad, []byte(`[{"service_request_id":"1","service_code":"pothole","requested_datetime":"2024-01-02T03:04:05Z"},
+{"service_request_id":"2","service_code":"pothole","requested_datetime":"2024-01-02T03:04:05Z"},
+{"service_request_id":"3","service_c`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "ledger")
+	code, _, errOut := runCLI(t, "", "import", "--dir", dst, "open311", bad)
+	if code != exitRefused || !strings.Contains(errOut, "nothing was written") {
+		t.Fatalf("exit %d, stderr %s; want %d and nothing written", code, errOut, exitRefused)
+	}
+	if _, err := os.Stat(dst); !os.IsNotExist(err) {
+		t.Errorf("the ledger directory was created: %v", err)
+	}
+	code, _, errOut = runCLI(t, "", "import", "--dir", dst, "nosuch", bad)
+	if code != exitUsage || !strings.Contains(errOut, "unknown format") {
+		t.Errorf("unknown format: exit %d, %s", code, errOut)
+	}
+}
+
+func TestExportOCEL(t *testing.T) {
+	src := quickstarted(t)
+	out := filepath.Join(t.TempDir(), "log.jsonocel")
+	mustRun(t, "export", "--dir", src, "ocel", "--out", out)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		ObjectTypes []struct{ Name string } `json:"objectTypes"`
+		Events      []struct {
+			Type          string
+			Relationships []struct{ ObjectID, Qualifier string }
+		} `json:"events"`
+		Objects []struct{ ID, Type string } `json:"objects"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, o := range doc.ObjectTypes {
+		types[o.Name] = true
+	}
+	for _, want := range []string{"case", "unit", "resident", "topic"} {
+		if !types[want] {
+			t.Errorf("object type %s missing: %v", want, doc.ObjectTypes)
+		}
+	}
+	if len(doc.Events) == 0 || len(doc.Objects) == 0 {
+		t.Fatalf("%d events, %d objects", len(doc.Events), len(doc.Objects))
+	}
+	if strings.Contains(string(b), `"sealed"`) {
+		t.Error("the OCEL export holds sealed personal fields")
+	}
+	// A leftover temporary file would mean the rename did not happen.
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*.tmp")); len(m) != 0 {
+		t.Errorf("temporary files left: %v", m)
+	}
+}
