@@ -99,7 +99,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	defer cleanup()
 
 	// Pass 1: the whole file must read before anything is written.
-	check, err := readAllTraces(path, f, mapBytes, nil)
+	check, err := readAllTraces(ctx, path, f, mapBytes, nil)
 	if errors.Is(err, interop.ErrInput) {
 		return withCode(exitRefused, fmt.Errorf("import %s: %w; nothing was written", fs.Arg(1), err))
 	}
@@ -133,7 +133,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// Pass 2: the same reading, into the ledger.
-	again, err := readAllTraces(path, f, mapBytes, func(t *interop.Trace, skip *interop.SkipError) error {
+	again, err := readAllTraces(ctx, path, f, mapBytes, func(t *interop.Trace, skip *interop.SkipError) error {
 		if skip != nil {
 			sink.Skip(skip)
 			return nil
@@ -163,8 +163,11 @@ type scan struct {
 }
 
 // readAllTraces reads the file at path with format f, calling fn (if
-// set) with each trace or skip. A read error that is not a skip stops it.
-func readAllTraces(path string, f importFormat, mapping []byte, fn func(*interop.Trace, *interop.SkipError) error) (scan, error) {
+// set) with each trace or skip, in file order. A read error that is not a
+// skip stops it. With fn, the file is read on a goroutine of its own, a
+// few thousand events ahead of fn, so that parsing and writing use two
+// cores.
+func readAllTraces(ctx context.Context, path string, f importFormat, mapping []byte, fn func(*interop.Trace, *interop.SkipError) error) (scan, error) {
 	var sc scan
 	file, err := os.Open(path)
 	if err != nil {
@@ -178,21 +181,32 @@ func readAllTraces(path string, f importFormat, mapping []byte, fn func(*interop
 		return sc, err
 	}
 	sc.mapping = m
-	for {
-		t, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var skip *interop.SkipError
-		if err != nil && !errors.As(err, &skip) {
-			return sc, err
-		}
-		sc.traces++
-		if fn != nil {
-			if err := fn(t, skip); err != nil {
-				return sc, err
+	read := func(emit func(item) error) error {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			t, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			var skip *interop.SkipError
+			if err != nil && !errors.As(err, &skip) {
+				return err
+			}
+			sc.traces++
+			if err := emit(item{t, skip}); err != nil {
+				return err
 			}
 		}
+	}
+	if fn == nil {
+		err = read(func(item) error { return nil })
+	} else {
+		err = pipe(ctx, read, func(it item) error { return fn(it.t, it.skip) })
+	}
+	if err != nil {
+		return sc, err
 	}
 	if la, ok := r.(logAttributes); ok {
 		sc.log = la.Log()
@@ -204,6 +218,63 @@ func readAllTraces(path string, f importFormat, mapping []byte, fn func(*interop
 	}
 	sc.digest = hexSum(h)
 	return sc, nil
+}
+
+// item is a trace read, or the reason it was skipped.
+type item struct {
+	t    *interop.Trace
+	skip *interop.SkipError
+}
+
+// pipe runs produce on a goroutine, handing its items to consume in
+// chunks of about chunkEvents events, at most two chunks ahead: the
+// memory held is bounded by the chunks, not by the file.
+func pipe(ctx context.Context, produce func(emit func(item) error) error, consume func(item) error) error {
+	const chunkEvents = 4096
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []item, 2)
+	done := make(chan error, 1)
+	go func() {
+		var chunk []item
+		n := 0
+		send := func() error {
+			select {
+			case chunks <- chunk:
+				chunk, n = nil, 0
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := produce(func(it item) error {
+			chunk = append(chunk, it)
+			if it.t != nil {
+				n += len(it.t.Events)
+			}
+			if n >= chunkEvents {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(chunk) > 0 {
+			err = send()
+		}
+		close(chunks)
+		done <- err
+	}()
+	for chunk := range chunks {
+		for _, it := range chunk {
+			if err := consume(it); err != nil {
+				cancel()
+				for range chunks {
+				}
+				<-done
+				return err
+			}
+		}
+	}
+	return <-done
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
