@@ -25,10 +25,16 @@
 //     by the agency (outcome events.OutcomeFixed, summary the resolution
 //     text cut to events.MaxTextBytes), with the agency as actor.
 //
-// Trace.Units lists the agency as a dispatch centre (events.UnitCenter,
+// Trace.Units lists the street (parent: the import's district), the
+// community (parent: the street), the grid (parent: the community, else
+// the street) and the agency as a dispatch centre (events.UnitCenter,
 // named by the agency name column), which may resolve a case no unit was
-// dispatched, and the street (parent: the import's district), community
-// (parent: the street) and grid (parent: the community, else the street).
+// dispatched. An agency that is also the row's street, community or grid
+// is listed once, with that kind and the agency name. A unit the ledger
+// already has keeps its kind and name.
+//
+// The agency of an open row has no event to go on: it is kept as an
+// attribute, so an export of the imported case leaves it out.
 //
 // A row that cannot be imported is a *interop.SkipError with one of the
 // Reason constants; the caller counts it and calls Next again. A closed

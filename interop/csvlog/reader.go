@@ -350,22 +350,15 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	// Units.
 	units := rd.units[:0]
 	add := func(u interop.Unit) {
-		for _, v := range units {
-			if v.ID == u.ID {
+		for i := range units {
+			if units[i].ID == u.ID {
+				if units[i].Name == "" {
+					units[i].Name = u.Name
+				}
 				return
 			}
 		}
 		units = append(units, u)
-	}
-	if agency != "" {
-		if s := checkID(agency, m.cols[fAgency], where); s != nil {
-			return nil, s
-		}
-		name := strings.TrimSpace(get(fAgencyName))
-		if len(name) > events.MaxTextBytes {
-			return nil, interop.Skip(ReasonTooLong, "%s", where("column %q", m.cols[fAgencyName]))
-		}
-		add(interop.Unit{ID: agency, Name: name, Kind: events.UnitCenter})
 	}
 	loc := events.Location{Street: cleanID(get(fStreet)), Community: cleanID(get(fCommunity)), Grid: cleanID(get(fGrid))}
 	if loc.Street == "" {
@@ -386,6 +379,18 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 			return nil, s
 		}
 		add(interop.Unit{ID: u.id, Kind: u.kind, Parent: u.parent})
+	}
+	if agency != "" {
+		// The agency is a dispatch centre, unless it is also the row's
+		// street, community or grid; then it keeps that kind.
+		if s := checkID(agency, m.cols[fAgency], where); s != nil {
+			return nil, s
+		}
+		name := strings.TrimSpace(get(fAgencyName))
+		if len(name) > events.MaxTextBytes {
+			return nil, interop.Skip(ReasonTooLong, "%s", where("column %q", m.cols[fAgencyName]))
+		}
+		add(interop.Unit{ID: agency, Name: name, Kind: events.UnitCenter})
 	}
 	coords := false
 	if rd.col[fLat] >= 0 && rd.col[fLon] >= 0 {

@@ -78,7 +78,7 @@ func checkTrace(tr *interop.Trace) error {
 	for _, u := range tr.Units {
 		p := u.Parent
 		if p == "" {
-			p = "district"
+			p = "the-import-district"
 		}
 		name := u.Name
 		if name == "" {
@@ -185,9 +185,9 @@ func TestReaderSample(t *testing.T) {
 			t.Errorf("actor %+v", res.Actor)
 		}
 		wantUnits := []interop.Unit{
-			{ID: "NYPD", Name: "New York City Police Department", Kind: events.UnitCenter},
 			{ID: "BROOKLYN", Kind: events.UnitStreet},
 			{ID: "03 BROOKLYN", Kind: events.UnitCommunity, Parent: "BROOKLYN"},
+			{ID: "NYPD", Name: "New York City Police Department", Kind: events.UnitCenter},
 		}
 		if !reflect.DeepEqual(tr.Units, wantUnits) {
 			t.Errorf("units %+v", tr.Units)
@@ -367,7 +367,7 @@ func TestReaderRules(t *testing.T) {
 		if p.Location.Address.Text != "1 Main St" || p.Location.Address.IsSealed() || p.DeadlinePolicy != "urgent-24h" || p.Channel != events.ChannelHotline {
 			t.Errorf("report %+v", p)
 		}
-		want := []interop.Unit{{ID: "311", Kind: events.UnitCenter}, {ID: "S1", Kind: events.UnitStreet}, {ID: "C1", Kind: events.UnitCommunity, Parent: "S1"}, {ID: "G1", Kind: events.UnitGrid, Parent: "C1"}}
+		want := []interop.Unit{{ID: "S1", Kind: events.UnitStreet}, {ID: "C1", Kind: events.UnitCommunity, Parent: "S1"}, {ID: "G1", Kind: events.UnitGrid, Parent: "C1"}, {ID: "311", Kind: events.UnitCenter}}
 		if !reflect.DeepEqual(tr.Units, want) {
 			t.Errorf("units %+v", tr.Units)
 		}
@@ -384,6 +384,19 @@ func TestReaderRules(t *testing.T) {
 		want := []interop.Unit{{ID: csvlog.DefaultStreet, Kind: events.UnitStreet}, {ID: "G2", Kind: events.UnitGrid, Parent: csvlog.DefaultStreet}}
 		if !reflect.DeepEqual(tr.Units, want) {
 			t.Errorf("units %+v", tr.Units)
+		}
+	})
+	t.Run("agency that is the street keeps the street kind", func(t *testing.T) {
+		rd, err := csvlog.NewReader(strings.NewReader("Unique Key,Created Date,Closed Date,Status,Agency,Agency Name,Complaint Type,Borough\n1,2026-01-01 00:00:00,2026-01-02 00:00:00,Closed,QUEENS,Queens Borough President,Noise,QUEENS\n"), csvlog.DefaultMapping())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []interop.Unit{{ID: "QUEENS", Name: "Queens Borough President", Kind: events.UnitStreet}}; !reflect.DeepEqual(tr.Units, want) {
+			t.Errorf("units %+v, want %+v", tr.Units, want)
 		}
 	})
 	t.Run("closed without agency is open", func(t *testing.T) {

@@ -1,0 +1,7 @@
+package csvlog
+
+// EscapeCell and UnescapeCell expose the formula quoting to tests.
+var (
+	EscapeCell   = escapeCell
+	UnescapeCell = unescapeCell
+)
