@@ -297,13 +297,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	if id == "" {
 		return nil, interop.Skip(ReasonMissingID, "line %d", line)
 	}
-	where := func(format string, args ...any) string {
-		s := fmt.Sprintf("line %d, id %q", line, truncate(id, 64))
-		if format == "" {
-			return s
-		}
-		return s + ": " + fmt.Sprintf(format, args...)
-	}
+	where := place{line, id}.where
 	if s := checkID(id, rd.keys[rd.col[fID]], where); s != nil {
 		return nil, s
 	}
@@ -412,35 +406,41 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	}
 
 	// Every other value becomes an attribute of the report.
-	var attrs []events.Attribute
-	for i, v := range rec {
+	keep := func(i int, v string) bool {
 		if strings.TrimSpace(v) == "" {
-			continue
+			return false
 		}
 		switch rd.role[i] {
 		case fID, fCreated, fCategory, fStreet, fCommunity, fGrid, fAddress:
-			continue
+			return false
 		case fAgency, fClosed, fResolution:
-			if isClosed {
-				continue
-			}
+			return !isClosed
 		case fAgencyName:
-			if agency != "" {
-				continue
-			}
+			return agency == ""
 		case fLat, fLon:
-			if coords {
-				continue
-			}
+			return !coords
 		case fChannel:
-			if m.channel(v) == v {
-				continue
+			return m.channel(v) != v
+		}
+		return true
+	}
+	n := 0
+	for i, v := range rec {
+		if keep(i, v) {
+			if len(v) > events.MaxTextBytes {
+				return nil, interop.Skip(ReasonTooLong, "%s", where("column %q", rd.keys[i]))
+			}
+			n++
+		}
+	}
+	var attrs []events.Attribute
+	if n > 0 {
+		attrs = make([]events.Attribute, 0, n)
+		for i, v := range rec {
+			if keep(i, v) {
+				attrs = append(attrs, events.Attribute{Key: rd.keys[i], Type: events.AttrString, Value: v})
 			}
 		}
-		if len(v) > events.MaxTextBytes {
-			return nil, interop.Skip(ReasonTooLong, "%s", where("column %q", rd.keys[i]))
-		}
-		attrs = append(attrs, events.Attribute{Key: rd.keys[i], Type: events.AttrString, Value: v})
 	}
 
 	rep := &events.CaseReported{
@@ -452,8 +452,9 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	tr := &interop.Trace{
 		Name:   id,
 		Line:   line,
-		Events: []interop.Event{{Activity: ActivityReported, Lifecycle: "complete", Time: created, Attributes: attrs, Payload: rep}},
+		Events: make([]interop.Event, 1, 2),
 	}
+	tr.Events[0] = interop.Event{Activity: ActivityReported, Lifecycle: "complete", Time: created, Attributes: attrs, Payload: rep}
 	if isClosed {
 		summary := strings.TrimSpace(get(fResolution))
 		if len(summary) > events.MaxTextBytes {
@@ -476,6 +477,20 @@ func first(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// place is a row's line and id, for skip details.
+type place struct {
+	line int
+	id   string
+}
+
+func (p place) where(format string, args ...any) string {
+	s := fmt.Sprintf("line %d, id %q", p.line, truncate(p.id, 64))
+	if format == "" {
+		return s
+	}
+	return s + ": " + fmt.Sprintf(format, args...)
 }
 
 // checkID checks a cleaned id from column col.
