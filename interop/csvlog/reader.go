@@ -277,12 +277,16 @@ func (rd *Reader) skip(s *interop.SkipError) error {
 // row turns one record into a trace.
 func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	line := rd.line
+	rawID := ""
+	if i := rd.col[fID]; i < len(rec) && utf8.ValidString(rec[i]) {
+		rawID = cleanID(unescapeCell(rec[i]))
+	}
 	if len(rec) != rd.width {
-		return nil, interop.Skip(ReasonColumnCount, "line %d: %d fields, the header has %d", line, len(rec), rd.width)
+		return nil, interop.Skip(ReasonColumnCount, "%s", place{line, rawID}.where("%d fields, the header has %d", len(rec), rd.width))
 	}
 	for i := range rec {
 		if !utf8.ValidString(rec[i]) {
-			return nil, interop.Skip(ReasonUTF8, "line %d: column %q", line, rd.keys[i])
+			return nil, interop.Skip(ReasonUTF8, "%s", place{line, rawID}.where("column %q", rd.keys[i]))
 		}
 		rec[i] = unescapeCell(rec[i])
 	}

@@ -36,6 +36,9 @@ func readAll(t testing.TB, rd *csvlog.Reader) ([]*interop.Trace, []outcome) {
 		}
 		var skip *interop.SkipError
 		if errors.As(err, &skip) {
+			if !strings.HasPrefix(skip.Detail, "line ") {
+				t.Fatalf("skip %q: detail %q does not name the line", skip.Reason, skip.Detail)
+			}
 			got = append(got, outcome{reason: skip.Reason})
 			continue
 		}
@@ -257,7 +260,7 @@ func TestReaderSample(t *testing.T) {
 }
 
 func TestReaderSkipDetail(t *testing.T) {
-	in := "Unique Key,Created Date,Complaint Type\nA-1,yesterday,Noise\n"
+	in := "Unique Key,Created Date,Complaint Type\nA-1,yesterday,Noise\nA-2,2026-01-01 00:00:00\n"
 	rd, err := csvlog.NewReader(strings.NewReader(in), csvlog.DefaultMapping())
 	if err != nil {
 		t.Fatal(err)
@@ -267,8 +270,12 @@ func TestReaderSkipDetail(t *testing.T) {
 	if !errors.As(err, &skip) || skip.Reason != csvlog.ReasonBadCreated || !strings.Contains(skip.Detail, "line 2") || !strings.Contains(skip.Detail, `"A-1"`) {
 		t.Fatalf("got %v, want a skip naming line 2 and id A-1", err)
 	}
+	_, err = rd.Next()
+	if !errors.As(err, &skip) || skip.Reason != csvlog.ReasonColumnCount || skip.Detail != `line 3, id "A-2": 2 fields, the header has 3` {
+		t.Fatalf("got %v, want a column count skip naming line 3 and id A-2", err)
+	}
 	if _, err := rd.Next(); !errors.Is(err, io.EOF) {
-		t.Fatalf("after the skip: %v, want io.EOF", err)
+		t.Fatalf("after the skips: %v, want io.EOF", err)
 	}
 }
 

@@ -136,7 +136,7 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 	for n, ec := range cases {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return st, err
+				return st, fmt.Errorf("csvlog: write: %w", err)
 			}
 		}
 		if !ec.reported {

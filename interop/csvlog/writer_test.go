@@ -399,6 +399,14 @@ func TestWriteErrors(t *testing.T) {
 			t.Fatalf("got %v, want the source's error wrapped", err)
 		}
 	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := csvlog.Write(ctx, &bytes.Buffer{}, interop.StoreSource(simulated(t, 20)), csvlog.DefaultMapping())
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	})
 	t.Run("case without report", func(t *testing.T) {
 		tr := &interop.Trace{Name: "x", Events: []interop.Event{{Time: time.Now(), Payload: &events.CaseClosed{}}}}
 		var out bytes.Buffer
