@@ -289,6 +289,9 @@ func (m *Mapping) compile() (*compiled, error) {
 		if strings.TrimSpace(k) == "" {
 			return nil, fmt.Errorf("%w: channels: empty source value", ErrMapping)
 		}
+		if slices.Contains(events.Channels, norm(k)) && norm(k) != v {
+			return nil, fmt.Errorf("%w: channels[%q]: the channel name %q cannot translate to %q (exports would not import back)", ErrMapping, k, norm(k), v)
+		}
 		if prev, ok := c.channels[norm(k)]; ok && prev != v {
 			return nil, fmt.Errorf("%w: channels[%q]: translated to both %q and %q", ErrMapping, k, prev, v)
 		}

@@ -519,6 +519,7 @@ func TestLoadMapping(t *testing.T) {
 		{"no id", `{"columns":{"created":"b"}}`, "columns.id"},
 		{"bad channel", `{"columns":{"id":"a","created":"b"},"channels":{"Phone":"phone"}}`, `"phone" is not one of`},
 		{"conflicting channels", `{"columns":{"id":"a","created":"b"},"channels":{"Phone":"hotline","PHONE":"app"}}`, "both"},
+		{"channel name to another channel", `{"columns":{"id":"a","created":"b"},"channels":{"App":"hotline"}}`, "cannot translate"},
 		{"bad zone", `{"columns":{"id":"a","created":"b"},"zone":"Mars/Olympus"}`, "zone"},
 		{"same column twice", `{"columns":{"id":"a","created":"b","street":"B"}}`, "same column"},
 		{"bad default street", `{"columns":{"id":"a","created":"b"},"default_street":" x "}`, "default_street"},

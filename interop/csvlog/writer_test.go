@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"flag"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -422,4 +424,34 @@ type failing struct{ err error }
 func (f failing) Records(context.Context, func(interop.Record) error) error { return f.err }
 func (f failing) Stream(context.Context, string, func(interop.Record) error) error {
 	return f.err
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestWriteGolden imports the sample fixture and exports it again: the
+// export is testdata/nyc311-export.golden.csv (go test -update rewrites it).
+func TestWriteGolden(t *testing.T) {
+	rd := openSample(t, csvlog.DefaultMapping())
+	traces, _ := readAll(t, rd)
+	var out bytes.Buffer
+	ws, err := csvlog.Write(context.Background(), &out, traceSource{traces}, csvlog.DefaultMapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Rows != len(traces) {
+		t.Fatalf("wrote %d rows, want %d", ws.Rows, len(traces))
+	}
+	const golden = "testdata/nyc311-export.golden.csv"
+	if *update {
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("export differs from %s (go test -update rewrites it):\n%s", golden, out.Bytes())
+	}
 }
