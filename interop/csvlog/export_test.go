@@ -5,3 +5,6 @@ var (
 	EscapeCell   = escapeCell
 	UnescapeCell = unescapeCell
 )
+
+// CleanID exposes id cleaning to tests.
+var CleanID = cleanID

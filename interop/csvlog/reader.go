@@ -147,6 +147,7 @@ func NewReader(r io.Reader, m Mapping) (*Reader, error) {
 		return nil, err
 	}
 	rd.lim.base = rd.bom + rd.cr.InputOffset()
+	rd.line, _ = rd.cr.FieldPos(0)
 	return rd, nil
 }
 
@@ -244,7 +245,7 @@ func (rd *Reader) Next() (*interop.Trace, error) {
 		case errors.Is(err, io.EOF):
 			return nil, io.EOF
 		case errors.Is(err, errRowTooLarge):
-			rd.err = fmt.Errorf("csvlog: %w: the row after line %d is larger than %d bytes", interop.ErrInput, rd.line, MaxRowBytes)
+			rd.err = fmt.Errorf("csvlog: %w: the row after the one at line %d is larger than %d bytes", interop.ErrInput, rd.line, MaxRowBytes)
 		case errors.As(err, &pe):
 			rd.lim.base = rd.bom + rd.cr.InputOffset()
 			rd.line = pe.Line
