@@ -40,9 +40,10 @@
 // Reason constants; the caller counts it and calls Next again. A closed
 // status without a closed date or without an agency imports as open and is
 // counted in Stats.Notes. Input that cannot be read at all (empty, no
-// usable header, a mapped column twice, a row larger than MaxRowBytes) is
-// an error wrapping interop.ErrInput. Memory is bounded by MaxRowBytes
-// whatever the input: a row is never read whole once it is too large.
+// usable header, a mapped column missing or twice, a row larger than
+// MaxRowBytes) is an error wrapping interop.ErrInput. Memory is bounded by
+// MaxRowBytes whatever the input: a row is never read whole once it is
+// too large.
 //
 // # Export
 //
@@ -89,9 +90,9 @@
 //	}
 //
 // Column names are matched exactly, then case-insensitively ignoring
-// surrounding spaces. The id and created columns must be in the header; a
-// mapped optional column the header lacks is left out and listed in
-// Stats.MissingColumns. closed_status values and channel values are
+// surrounding spaces. Every column the mapping names must be in the
+// header (an error naming the column otherwise): for an export with fewer
+// columns, map fewer. closed_status values and channel values are
 // matched case-insensitively; a channel value not listed is kept if it is
 // one of events.Channels, else it becomes "other". time_layouts are Go
 // layouts tried in order; times without an offset are in zone (an IANA

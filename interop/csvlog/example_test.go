@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
@@ -16,7 +17,16 @@ func ExampleNewReader() {
 		"59000001,11/03/2026 09:15:00 AM,11/03/2026 02:30:00 PM,NYPD,Noise - Residential,Closed,BROOKLYN\r\n" +
 		"59000002,11/03/2026 10:00:00 AM,,DOT,Street Condition,Open,QUEENS\r\n" +
 		"59000003,not a date,,DOT,Street Condition,Open,QUEENS\r\n"
-	rd, err := csvlog.NewReader(strings.NewReader(in), csvlog.DefaultMapping())
+	m, err := csvlog.LoadMapping(strings.NewReader(`{
+		"columns": {"id": "Unique Key", "created": "Created Date", "closed": "Closed Date",
+			"agency": "Agency", "category": "Complaint Type", "status": "Status", "street": "Borough"},
+		"zone": "America/New_York"
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rd, err := csvlog.NewReader(strings.NewReader(in), m)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -35,10 +45,10 @@ func ExampleNewReader() {
 			return
 		}
 		rep := tr.Events[0].Payload.(*events.CaseReported)
-		fmt.Printf("case %s line %d: %s in %s, %d events\n", tr.Name, tr.Line, rep.Category, rep.Location.Street, len(tr.Events))
+		fmt.Printf("case %s line %d: %s in %s at %s, %d events\n", tr.Name, tr.Line, rep.Category, rep.Location.Street, tr.Events[0].Time.UTC().Format(time.RFC3339), len(tr.Events))
 	}
 	// Output:
-	// case 59000001 line 2: Noise - Residential in BROOKLYN, 2 events
-	// case 59000002 line 3: Street Condition in QUEENS, 1 events
+	// case 59000001 line 2: Noise - Residential in BROOKLYN at 2026-11-03T14:15:00Z, 2 events
+	// case 59000002 line 3: Street Condition in QUEENS at 2026-11-03T15:00:00Z, 1 events
 	// skipped: map[unparseable created date:1]
 }

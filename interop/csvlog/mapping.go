@@ -20,8 +20,7 @@ var ErrMapping = errors.New("csvlog: bad mapping")
 
 // Columns names the CSV column that holds each field. An empty name means
 // the field is not in the file. ID and Created are required; every other
-// column is optional, and a mapped optional column that the header does
-// not have is reported in Stats.MissingColumns and left out.
+// column is optional. Every column named must be in the header.
 type Columns struct {
 	// ID is the request's unique key; it names the case.
 	ID string `json:"id"`

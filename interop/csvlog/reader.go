@@ -73,9 +73,6 @@ type Stats struct {
 	Skipped map[string]int
 	// Notes counts imported or exported rows by note (the Note constants).
 	Notes map[string]int
-	// MissingColumns lists the mapped optional columns the header does
-	// not have, by field key ("closed", "lat", ...) and name.
-	MissingColumns []string
 }
 
 func (s *Stats) note(n string) {
@@ -88,7 +85,6 @@ func (s *Stats) note(n string) {
 func (s Stats) clone() Stats {
 	s.Skipped = maps.Clone(s.Skipped)
 	s.Notes = maps.Clone(s.Notes)
-	s.MissingColumns = append([]string(nil), s.MissingColumns...)
 	return s
 }
 
@@ -112,9 +108,9 @@ type Reader struct {
 // NewReader reads the header of a CSV export and returns a Reader for its
 // rows. It handles a UTF-8 byte order mark, CRLF line ends and quoted
 // fields holding commas, quotes and line breaks. An empty input, a header
-// that cannot be parsed, lacks the id or created column, or has a mapped
-// column twice is an error wrapping interop.ErrInput; a bad mapping wraps
-// ErrMapping.
+// that cannot be parsed, lacks a mapped column or has one twice is an
+// error wrapping interop.ErrInput that names the column; a bad mapping
+// wraps ErrMapping.
 func NewReader(r io.Reader, m Mapping) (*Reader, error) {
 	c, err := m.compile()
 	if err != nil {
@@ -186,11 +182,7 @@ func (rd *Reader) header(h []string) error {
 			return err
 		}
 		if idx < 0 {
-			if field(f) == fID || field(f) == fCreated {
-				return fmt.Errorf("csvlog: %w: header has no column %q (%s)", interop.ErrInput, want, fieldKeys[f])
-			}
-			rd.stats.MissingColumns = append(rd.stats.MissingColumns, fieldKeys[f]+": "+want)
-			continue
+			return fmt.Errorf("csvlog: %w: header has no column %q (columns.%s)", interop.ErrInput, want, fieldKeys[f])
 		}
 		rd.col[f] = idx
 		rd.role[idx] = field(f)

@@ -51,8 +51,7 @@ type exportCase struct {
 // location; lat and lon; resolution, the last resolution's summary.
 // Personal text is never written: not the description, not a sealed
 // address, and a plain address only with Mapping.KeepAddress (the address
-// column is left out of the header otherwise). Unmapped columns are left
-// out. Times are written in the first layout, in the mapping's zone.
+// column is empty otherwise). Unmapped columns are left out. Times are written in the first layout, in the mapping's zone.
 //
 // A cell that a spreadsheet could run as a formula (starting with = + - @,
 // a tab or a carriage return) is written with a leading single quote,
@@ -123,7 +122,7 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 	var cols []field
 	header := make([]string, 0, nFields)
 	for f, name := range c.cols {
-		if name == "" || field(f) == fAddress && !c.keepAddress {
+		if name == "" {
 			continue
 		}
 		cols = append(cols, field(f))
@@ -195,7 +194,7 @@ func (c *compiled) cell(ec *exportCase, f field, names map[string]string, st *St
 	case fGrid:
 		return ec.grid
 	case fAddress:
-		if ec.sealed {
+		if ec.sealed && c.keepAddress {
 			st.note(NoteAddress)
 		}
 		return ec.address
