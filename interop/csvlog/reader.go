@@ -310,6 +310,11 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 		return nil, s
 	}
 
+	// Notes count imported rows: they are kept until the row is.
+	var notes [4]string
+	nn := 0
+	note := func(n string) { notes[nn] = n; nn++ }
+
 	// Closed: a closed status with a closed date and an agency.
 	var closed time.Time
 	agency := cleanID(get(fAgency))
@@ -322,7 +327,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	if isClosed {
 		if strings.TrimSpace(get(fClosed)) == "" {
 			isClosed = false
-			rd.stats.note(NoteClosedNoDate)
+			note(NoteClosedNoDate)
 		} else {
 			closed, s = rd.time(get(fClosed), ReasonBadClosed, ReasonBadClosed, where)
 			if s != nil {
@@ -333,7 +338,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 			}
 			if agency == "" {
 				isClosed = false
-				rd.stats.note(NoteClosedNoAgency)
+				note(NoteClosedNoAgency)
 			}
 		}
 	}
@@ -391,7 +396,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 		case ok1 && ok2:
 			loc.Lat, loc.Lon, coords = &lat, &lon, true
 		case strings.TrimSpace(get(fLat)) != "" || strings.TrimSpace(get(fLon)) != "":
-			rd.stats.note(NoteCoordinates)
+			note(NoteCoordinates)
 		}
 	}
 	if m.keepAddress {
@@ -456,7 +461,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 		summary := strings.TrimSpace(get(fResolution))
 		if len(summary) > events.MaxTextBytes {
 			summary = truncate(summary, events.MaxTextBytes)
-			rd.stats.note(NoteTruncated)
+			note(NoteTruncated)
 		}
 		tr.Events = append(tr.Events, interop.Event{
 			Activity: ActivityResolved, Lifecycle: "complete", Time: closed,
@@ -466,6 +471,9 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	}
 	tr.Units = append([]interop.Unit(nil), units...)
 	rd.units = units
+	for _, n := range notes[:nn] {
+		rd.stats.note(n)
+	}
 	return tr, nil
 }
 

@@ -543,3 +543,22 @@ func TestLoadMapping(t *testing.T) {
 		})
 	}
 }
+
+func TestNotesCountImportedRowsOnly(t *testing.T) {
+	m := minimal()
+	m.Columns.Status, m.Columns.Closed = "Status", "Closed Date"
+	in := "Unique Key,Created Date,Complaint Type,Status,Closed Date,Descriptor\n" +
+		"1,2026-01-01 00:00:00,Noise,Closed,,\"" + strings.Repeat("x", events.MaxTextBytes+1) + "\"\n" +
+		"2,2026-01-01 00:00:00,Noise,Closed,,ok\n"
+	rd, err := csvlog.NewReader(strings.NewReader(in), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	traces, got := readAll(t, rd)
+	if len(traces) != 1 || got[0].reason != csvlog.ReasonTooLong {
+		t.Fatalf("outcomes %+v", got)
+	}
+	if st := rd.Stats(); st.Notes[csvlog.NoteClosedNoDate] != 1 || st.Skipped[csvlog.ReasonTooLong] != 1 {
+		t.Fatalf("stats %+v: the skipped row's note must not count", st)
+	}
+}
