@@ -17,7 +17,7 @@ import (
 type exportCase struct {
 	id       string
 	reported bool
-	created  time.Time
+	created  int64 // Unix nanoseconds; times are written in the mapping's zone
 	category string
 	channel  string
 	street   string
@@ -27,12 +27,12 @@ type exportCase struct {
 	sealed   bool   // the address is sealed
 	coords   bool
 	lat, lon float64
-	resolved time.Time // the current resolution, zero when open
-	resolver string    // unit of the last resolution
-	summary  string    // summary of the last resolution
-	dispatch string    // unit last dispatched to
-	closed   time.Time // case.closed
-	closer   string    // unit of the actor that closed the case
+	resolved int64  // the current resolution, 0 when open
+	resolver string // unit of the last resolution
+	summary  string // summary of the last resolution
+	dispatch string // unit last dispatched to
+	closed   int64  // case.closed, 0 if not closed
+	closer   string // unit of the actor that closed the case
 }
 
 // Write exports the cases of src as CSV in the mapping's columns (with
@@ -69,6 +69,15 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 	index := map[string]int{}
 	var cases []*exportCase
 	names := map[string]string{}
+	// Categories, units, channels and summaries repeat: one copy each.
+	pool := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := pool[s]; ok {
+			return v
+		}
+		pool[s] = s
+		return s
+	}
 	err = src.Records(ctx, func(r interop.Record) error {
 		if u, ok := r.Payload.(*events.UnitRegistered); ok {
 			names[u.Unit] = u.Name
@@ -88,10 +97,10 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 		switch p := r.Payload.(type) {
 		case *events.CaseReported:
 			if !ec.reported {
-				ec.reported, ec.created = true, r.Event.OccurredAt
-				ec.category, ec.channel = p.Category, p.Channel
+				ec.reported, ec.created = true, r.Event.OccurredAt.UnixNano()
+				ec.category, ec.channel = intern(p.Category), intern(p.Channel)
 				l := &p.Location
-				ec.street, ec.comm, ec.grid = l.Street, l.Community, l.Grid
+				ec.street, ec.comm, ec.grid = intern(l.Street), intern(l.Community), intern(l.Grid)
 				if l.Lat != nil && l.Lon != nil {
 					ec.coords, ec.lat, ec.lon = true, *l.Lat, *l.Lon
 				}
@@ -101,15 +110,15 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 				}
 			}
 		case *events.CaseDispatched:
-			ec.dispatch = p.ToUnit
+			ec.dispatch = intern(p.ToUnit)
 		case *events.CaseResolved:
-			ec.resolved, ec.resolver, ec.summary = r.Event.OccurredAt, p.Unit, p.Summary
+			ec.resolved, ec.resolver, ec.summary = r.Event.OccurredAt.UnixNano(), intern(p.Unit), intern(p.Summary)
 		case *events.CaseReopened:
-			ec.resolved = time.Time{}
+			ec.resolved = 0
 		case *events.CaseClosed:
-			ec.closed, ec.closer = r.Event.OccurredAt, r.Event.Actor.Unit
+			ec.closed, ec.closer = r.Event.OccurredAt.UnixNano(), intern(r.Event.Actor.Unit)
 			if ec.closer == "" && r.Event.Actor.Kind == events.ActorUnit {
-				ec.closer = r.Event.Actor.ID
+				ec.closer = intern(r.Event.Actor.ID)
 			}
 		}
 		return nil
@@ -161,19 +170,19 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, m Mapping) (Sta
 // cell is the value of one column of a case's row.
 func (c *compiled) cell(ec *exportCase, f field, names map[string]string, st *Stats) string {
 	closedAt := ec.resolved
-	if closedAt.IsZero() {
+	if closedAt == 0 {
 		closedAt = ec.closed
 	}
 	switch f {
 	case fID:
 		return ec.id
 	case fCreated:
-		return ec.created.In(c.zone).Format(c.layouts[0])
+		return time.Unix(0, ec.created).In(c.zone).Format(c.layouts[0])
 	case fClosed:
-		if closedAt.IsZero() {
+		if closedAt == 0 {
 			return ""
 		}
-		return closedAt.In(c.zone).Format(c.layouts[0])
+		return time.Unix(0, closedAt).In(c.zone).Format(c.layouts[0])
 	case fAgency:
 		return ec.agency()
 	case fAgencyName:
@@ -181,7 +190,7 @@ func (c *compiled) cell(ec *exportCase, f field, names map[string]string, st *St
 	case fCategory:
 		return ec.category
 	case fStatus:
-		if closedAt.IsZero() {
+		if closedAt == 0 {
 			return OpenStatus
 		}
 		return c.closedOut
@@ -209,7 +218,7 @@ func (c *compiled) cell(ec *exportCase, f field, names map[string]string, st *St
 		}
 		return strconv.FormatFloat(ec.lon, 'f', -1, 64)
 	case fResolution:
-		if ec.resolved.IsZero() {
+		if ec.resolved == 0 {
 			return ""
 		}
 		return ec.summary
@@ -223,7 +232,7 @@ func (c *compiled) cell(ec *exportCase, f field, names map[string]string, st *St
 // that closed it.
 func (ec *exportCase) agency() string {
 	switch {
-	case !ec.resolved.IsZero():
+	case ec.resolved != 0:
 		return ec.resolver
 	case ec.dispatch != "":
 		return ec.dispatch
