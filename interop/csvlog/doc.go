@@ -41,9 +41,9 @@
 // status without a closed date or without an agency imports as open and is
 // counted in Stats.Notes. Input that cannot be read at all (empty, no
 // usable header, a mapped column missing or twice, a row larger than
-// MaxRowBytes) is an error wrapping interop.ErrInput. Memory is bounded by
-// MaxRowBytes whatever the input: a row is never read whole once it is
-// too large.
+// MaxRowBytes) is an error wrapping interop.ErrInput. Whatever the input,
+// the Reader holds a few times MaxRowBytes at most: a row is never read
+// whole once it is too large.
 //
 // # Export
 //

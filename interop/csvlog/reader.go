@@ -39,21 +39,21 @@ const (
 // Notes: what the Reader and Write count in Stats.Notes, for rows and
 // cases that are imported or exported with a field left out.
 const (
-	// NoteClosedNoDate: a closed status without a closed date; imported
-	// as open.
+	// NoteClosedNoDate counts rows with a closed status and no closed
+	// date, imported as open.
 	NoteClosedNoDate = "closed status without closed date"
-	// NoteClosedNoAgency: a closed row without an agency; imported as
-	// open (a resolution needs a unit).
+	// NoteClosedNoAgency counts closed rows without an agency, imported
+	// as open (a resolution needs a unit).
 	NoteClosedNoAgency = "closed status without agency"
-	// NoteCoordinates: latitude/longitude that do not both parse within
-	// range; kept as attributes only.
+	// NoteCoordinates counts rows whose latitude and longitude do not
+	// both parse within range; they are kept as attributes only.
 	NoteCoordinates = "coordinates left out"
-	// NoteTruncated: a resolution text cut to events.MaxTextBytes.
+	// NoteTruncated counts resolution texts cut to events.MaxTextBytes.
 	NoteTruncated = "resolution truncated"
-	// NoteNoReport: a case stream without case.reported; not exported.
+	// NoteNoReport counts cases without case.reported, not exported.
 	NoteNoReport = "case without report"
-	// NoteAddress: an address left out of the export (sealed, or
-	// addresses not kept).
+	// NoteAddress counts sealed addresses left out of an export that
+	// keeps addresses.
 	NoteAddress = "address left out"
 )
 
