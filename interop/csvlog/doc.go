@@ -96,7 +96,9 @@
 // matched case-insensitively; a channel value not listed is kept if it is
 // one of events.Channels, else it becomes "other". time_layouts are Go
 // layouts tried in order; times without an offset are in zone (an IANA
-// name). Without a status column, a row with a closed date is closed.
+// name): NYC's export is in New York local time, so set "zone":
+// "America/New_York" to import its instants right. Without a status
+// column, a row with a closed date is closed.
 //
 // Times are exported in the first layout: with the NYC layout, to the
 // second. In a zone with daylight saving time, a local time of the hour
