@@ -18,12 +18,19 @@
 //     when the mapping keeps addresses. Its actor is left to the importing
 //     system. Every column the payloads do not hold (unmapped columns, the
 //     raw status and channel values, the agency and closed date of an open
-//     row, ...) is kept as a string attribute of this event; empty cells
-//     are left out.
+//     row, ...) is a string attribute of this event; empty cells are left
+//     out.
 //   - when the status is closed, the closed date parses and the row names
 //     an agency: event "resolved" at the closed date, a *events.CaseResolved
 //     by the agency (outcome events.OutcomeFixed, summary the resolution
-//     text cut to events.MaxTextBytes), with the agency as actor.
+//     text cut to events.MaxTextBytes), with the agency as actor, then
+//     event "closed" at the same time, a *events.CaseClosed: a closed
+//     request takes no further updates, and process mining sees it end.
+//
+// The case vocabulary has no place for the attributes of the "reported"
+// event: an import (interop.Sink) lists their keys in its summary instead
+// of storing them, and records the file's SHA-256 so that the ledger can
+// be matched to the source that holds them.
 //
 // Trace.Units lists the street (parent: the import's district), the
 // community (parent: the street), the grid (parent: the community, else

@@ -48,7 +48,7 @@ func ExampleNewReader() {
 		fmt.Printf("case %s line %d: %s in %s at %s, %d events\n", tr.Name, tr.Line, rep.Category, rep.Location.Street, tr.Events[0].Time.UTC().Format(time.RFC3339), len(tr.Events))
 	}
 	// Output:
-	// case 59000001 line 2: Noise - Residential in BROOKLYN at 2026-11-03T14:15:00Z, 2 events
+	// case 59000001 line 2: Noise - Residential in BROOKLYN at 2026-11-03T14:15:00Z, 3 events
 	// case 59000002 line 3: Street Condition in QUEENS at 2026-11-03T15:00:00Z, 1 events
 	// skipped: map[unparseable created date:1]
 }

@@ -61,6 +61,7 @@ const (
 const (
 	ActivityReported = "reported"
 	ActivityResolved = "resolved"
+	ActivityClosed   = "closed"
 )
 
 // Stats counts what a Reader read or Write wrote.
@@ -454,7 +455,7 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 	tr := &interop.Trace{
 		Name:   id,
 		Line:   line,
-		Events: make([]interop.Event, 1, 2),
+		Events: make([]interop.Event, 1, 3),
 	}
 	tr.Events[0] = interop.Event{Activity: ActivityReported, Lifecycle: "complete", Time: created, Attributes: attrs, Payload: rep}
 	if isClosed {
@@ -466,6 +467,12 @@ func (rd *Reader) row(rec []string) (*interop.Trace, *interop.SkipError) {
 		tr.Events = append(tr.Events, interop.Event{
 			Activity: ActivityResolved, Lifecycle: "complete", Time: closed,
 			Payload: &events.CaseResolved{Unit: agency, Outcome: events.OutcomeFixed, Summary: summary},
+			Actor:   events.Actor{Kind: events.ActorUnit, ID: agency, Unit: agency},
+		}, interop.Event{
+			// A closed request takes no further updates: the case is
+			// archived, so that process mining sees it end.
+			Activity: ActivityClosed, Lifecycle: "complete", Time: closed,
+			Payload: &events.CaseClosed{},
 			Actor:   events.Actor{Kind: events.ActorUnit, ID: agency, Unit: agency},
 		})
 	}

@@ -147,8 +147,8 @@ func TestReaderSample(t *testing.T) {
 
 	t.Run("closed row", func(t *testing.T) {
 		tr := byName["59000001"]
-		if len(tr.Events) != 2 {
-			t.Fatalf("%d events, want reported and resolved", len(tr.Events))
+		if len(tr.Events) != 3 || tr.Events[2].Activity != csvlog.ActivityClosed || tr.Events[2].Payload.EventType() != events.TypeCaseClosed || !tr.Events[2].Time.Equal(tr.Events[1].Time) {
+			t.Fatalf("%d events, want reported, resolved and closed at the closed date", len(tr.Events))
 		}
 		rep, res := tr.Events[0], tr.Events[1]
 		if rep.Activity != csvlog.ActivityReported || !rep.Time.Equal(utc("2026-11-03T09:15:00Z")) || rep.Actor != (events.Actor{}) {
@@ -219,8 +219,8 @@ func TestReaderSample(t *testing.T) {
 	})
 	t.Run("formula quote, offsets, messy street", func(t *testing.T) {
 		tr := byName["59000004"]
-		if len(tr.Events) != 2 {
-			t.Fatalf("%d events, want 2 (status %q is closed)", len(tr.Events), "closed")
+		if len(tr.Events) != 3 {
+			t.Fatalf("%d events, want 3 (status %q is closed)", len(tr.Events), "closed")
 		}
 		rep := tr.Events[0]
 		if v, _ := interop.FindAttr(rep.Attributes, "Descriptor"); v != `=HYPERLINK("http://x")` {
@@ -372,7 +372,7 @@ func TestReaderRules(t *testing.T) {
 	}
 	t.Run("zone, address, grid parent, truncation", func(t *testing.T) {
 		tr := traces[0]
-		if len(tr.Events) != 2 {
+		if len(tr.Events) != 3 {
 			t.Fatalf("%d events", len(tr.Events))
 		}
 		if _, off := tr.Events[0].Time.Zone(); off != -4*3600 || tr.Events[0].Time.UTC().Hour() != 13 {

@@ -99,7 +99,7 @@ func traceFacts(traces []*interop.Trace) []caseFacts {
 	for _, tr := range traces {
 		f := caseFacts{id: tr.Name, created: tr.Events[0].Time, status: "open"}
 		f.category = tr.Events[0].Payload.(*events.CaseReported).Category
-		if len(tr.Events) == 2 {
+		if len(tr.Events) == 3 {
 			f.closed, f.status = tr.Events[1].Time, "closed"
 		}
 		out = append(out, f)
