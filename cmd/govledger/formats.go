@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/csvlog"
 	"github.com/govledger/govledger/interop/ocel"
 	"github.com/govledger/govledger/interop/open311"
 )
@@ -14,6 +17,14 @@ import (
 // importFormats lists the formats govledger import reads.
 func importFormats() map[string]importFormat {
 	return map[string]importFormat{
+		"csv": {format: events.FormatCSV, open: func(in io.Reader, mapping []byte) (traceReader, *interop.Mapping, error) {
+			m, err := csvMapping(mapping)
+			if err != nil {
+				return nil, nil, err
+			}
+			r, err := csvlog.NewReader(in, m)
+			return r, nil, err
+		}},
 		"open311": {format: events.FormatOpen311, open: func(in io.Reader, mapping []byte) (traceReader, *interop.Mapping, error) {
 			if mapping != nil {
 				return nil, nil, usageErr("import open311 takes no --mapping")
@@ -27,6 +38,14 @@ func importFormats() map[string]importFormat {
 // exportFormats lists the formats govledger export writes.
 func exportFormats() map[string]exportFormat {
 	return map[string]exportFormat{
+		"csv": {write: func(ctx context.Context, w io.Writer, src interop.Source, mapping []byte, _ map[string]io.Writer) error {
+			m, err := csvMapping(mapping)
+			if err != nil {
+				return err
+			}
+			_, err = csvlog.Write(ctx, w, src, m)
+			return err
+		}},
 		"ocel": {write: func(ctx context.Context, w io.Writer, src interop.Source, _ []byte, _ map[string]io.Writer) error {
 			_, err := ocel.Write(ctx, w, src, ocel.Config{})
 			return err
@@ -44,4 +63,17 @@ func exportFormats() map[string]exportFormat {
 			}},
 		},
 	}
+}
+
+// csvMapping is the --mapping file of a CSV import or export, or the
+// NYC 311 default.
+func csvMapping(b []byte) (csvlog.Mapping, error) {
+	if b == nil {
+		return csvlog.DefaultMapping(), nil
+	}
+	m, err := csvlog.LoadMapping(bytes.NewReader(b))
+	if err != nil {
+		return m, fmt.Errorf("%w: %w", interop.ErrInput, err)
+	}
+	return m, nil
 }
