@@ -102,6 +102,10 @@ type Sink struct {
 	dropped map[string]bool
 	refused []refusal
 	actor   events.Actor
+	// limit is the events per call now; refusals counts refused traces.
+	limit, refusals int
+	// fallbacks are refused traces as activities, to write after the call.
+	fallbacks []pendingTrace
 }
 
 type pendingTrace struct {
@@ -136,7 +140,7 @@ func NewSink(ctx context.Context, l *ledger.Ledger, cfg SinkConfig) (*Sink, erro
 		return nil, errors.New("interop: sink needs the format and the source name")
 	}
 	s := &Sink{cfg: cfg, l: l, st: l.Store(), units: map[string]string{}, names: map[string]bool{},
-		dropped: map[string]bool{}, actor: importActor}
+		dropped: map[string]bool{}, actor: importActor, limit: cfg.BatchEvents}
 	s.sum.Skipped = map[string]int{}
 	s.sum.Fallbacks = map[string]int{}
 	err := s.st.ReadStream(ctx, events.UnitsStream, 0, func(r store.Record) error {
@@ -159,6 +163,7 @@ func NewSink(ctx context.Context, l *ledger.Ledger, cfg SinkConfig) (*Sink, erro
 		}
 	}
 	s.im = l.NewImporter(ledger.ImporterConfig{
+		InFlight:  16,
 		OnDurable: s.durable,
 		OnRefused: func(b []ledger.Batch, err error) { s.refused = append(s.refused, refusal{b, err}) },
 	})
@@ -220,7 +225,7 @@ func (s *Sink) Add(ctx context.Context, t *Trace) error {
 	s.names[b.Stream] = true
 	s.pending = append(s.pending, pendingTrace{t: t, batch: b})
 	s.events += len(b.Drafts)
-	if s.events >= s.cfg.BatchEvents {
+	if s.events >= s.limit {
 		return s.flush(ctx)
 	}
 	return nil
@@ -414,72 +419,114 @@ func (s *Sink) register(ctx context.Context, units []events.UnitRegistered) erro
 }
 
 // flush writes the pending traces in one ledger call. A trace the ledger
-// refuses is taken out (and imported as activities, or skipped) and the
-// rest is tried again.
+// refuses is taken out (and imported as activities, or skipped): the
+// traces before it, which passed, go as one call, and the rest is tried
+// again. After refusals the calls get smaller, so that one refused trace
+// costs re-checking a few dozen events, not thousands; clean calls grow
+// them back.
 func (s *Sink) flush(ctx context.Context) error {
-	for len(s.pending) > 0 {
-		batches := make([]ledger.Batch, len(s.pending))
-		for i := range s.pending {
-			batches[i] = s.pending[i].batch
-		}
-		err := s.im.Append(ctx, batches...)
-		if err == nil {
-			break
-		}
-		if err := s.refuse(err); err != nil {
-			return err
-		}
-	}
+	refused := s.refusals
+	err := s.write(ctx, s.pending)
 	s.pending = s.pending[:0]
 	s.events = 0
 	clear(s.names)
+	for err == nil && len(s.fallbacks) > 0 {
+		// The refused traces, as activities, after the call they were
+		// taken out of (their streams may also be its traces'): in calls
+		// with each stream once.
+		var now, later []pendingTrace
+		for _, fb := range s.fallbacks {
+			if s.names[fb.batch.Stream] {
+				later = append(later, fb)
+				continue
+			}
+			s.names[fb.batch.Stream] = true
+			now = append(now, fb)
+		}
+		s.fallbacks = later
+		err = s.write(ctx, now)
+		clear(s.names)
+	}
+	if err != nil {
+		return err
+	}
+	if s.refusals > refused {
+		s.limit = max(minBatchEvents, s.limit/2)
+	} else {
+		s.limit = min(s.cfg.BatchEvents, s.limit*2)
+	}
 	return s.retryRefused(ctx)
 }
 
-// refuse takes the trace a *ledger.RuleError names out of the pending
-// call and falls back or skips it; any other error is returned.
-func (s *Sink) refuse(err error) error {
-	var re *ledger.RuleError
-	if !errors.As(err, &re) {
-		return fmt.Errorf("interop: import: %w", err)
-	}
-	for i := range s.pending {
-		if s.pending[i].batch.Stream != re.Stream {
-			continue
+// minBatchEvents is the smallest call flush shrinks to.
+const minBatchEvents = 64
+
+func (s *Sink) write(ctx context.Context, traces []pendingTrace) error {
+	for len(traces) > 0 {
+		batches := make([]ledger.Batch, len(traces))
+		for i := range traces {
+			batches[i] = traces[i].batch
 		}
-		p := s.pending[i]
-		s.pending = append(s.pending[:i], s.pending[i+1:]...)
-		delete(s.names, p.batch.Stream)
-		return s.fallback(p.t, re)
+		err := s.im.Append(ctx, batches...)
+		if err == nil {
+			return nil
+		}
+		var re *ledger.RuleError
+		if !errors.As(err, &re) {
+			return fmt.Errorf("interop: import: %w", err)
+		}
+		at := -1
+		for i := range traces {
+			if traces[i].batch.Stream == re.Stream {
+				at = i
+				break
+			}
+		}
+		if at < 0 {
+			return fmt.Errorf("interop: import: %w", err)
+		}
+		s.refusals++
+		if at > 0 {
+			if err := s.write(ctx, traces[:at]); err != nil {
+				return err
+			}
+		}
+		fb, err := s.fallback(traces[at].t, re)
+		if err != nil {
+			return err
+		}
+		traces = traces[at+1:]
+		if fb != nil {
+			s.fallbacks = append(s.fallbacks, *fb)
+		}
 	}
-	return fmt.Errorf("interop: import: %w", err)
+	return nil
 }
 
 // fallback handles a refused trace: a case trace becomes an activity
-// trace when the config allows; anything else is skipped with the rule.
-func (s *Sink) fallback(t *Trace, re *ledger.RuleError) error {
+// trace when the config allows (returned, to be written); anything else
+// is skipped with the rule.
+func (s *Sink) fallback(t *Trace, re *ledger.RuleError) (*pendingTrace, error) {
 	kind, _ := events.SplitStream(re.Stream)
 	if re.Rule == "wrong-expected-version" {
 		s.Skip(Skip("stream already holds other events", "%s (import with a prefix to keep both)", re.Stream))
-		return nil
+		return nil, nil
 	}
 	if kind != events.StreamCase || !s.cfg.Fallback {
 		s.Skip(Skip("refused: "+re.Rule, "%s: %s", t.Name, re.Detail))
-		return nil
+		return nil, nil
 	}
 	b, err := s.batch(t, false)
 	if err != nil {
 		var se *SkipError
 		if errors.As(err, &se) {
 			s.Skip(se)
-			return nil
+			return nil, nil
 		}
-		return err
+		return nil, err
 	}
 	s.sum.Fallbacks[re.Rule]++
-	s.names[b.Stream] = true
-	s.pending = append(s.pending, pendingTrace{t: &Trace{Name: t.Name}, batch: b})
-	return nil
+	return &pendingTrace{t: &Trace{Name: t.Name}, batch: b}, nil
 }
 
 // retryRefused re-appends what the importer refused after the store

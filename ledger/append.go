@@ -431,7 +431,7 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 		appendOf[bi] = -1
 		lo, hi := c.drafts(bi)
 		var st *streamState
-		if !lookup && opensStream(c.payloads[lo]) {
+		if !lookup && (opensStream(c.payloads[lo]) || !b.Expect.IsAny() && b.Expect.Version() == store.NoStream) {
 			// A draft that opens a stream expects it not to exist: don't
 			// read it. If it does exist, the store refuses the expected
 			// version and the retry reads it.

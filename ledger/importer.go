@@ -7,6 +7,7 @@ import (
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/store"
+	"github.com/oklog/ulid/v2"
 )
 
 // ImporterConfig configures an Importer. The zero value is ready to use.
@@ -110,8 +111,17 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 	if err != nil {
 		return err
 	}
+	if again == retryWithLookup && !im.inFlight(c) {
+		// Something would be refused or is a re-send. None of the call's
+		// IDs is in flight, so the store's answer for them is final:
+		// decide now, without waiting for the calls in flight.
+		s, again, err = im.l.stage(ctx, c, true)
+		if err != nil {
+			return err
+		}
+	}
 	if again != noRetry {
-		// Something would be refused or is a re-send: decide against the
+		// A re-send of a call in flight, or a race: decide against the
 		// store, with nothing in flight.
 		return im.appendNow(ctx, batches)
 	}
@@ -129,6 +139,27 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 		}
 	}
 	return nil
+}
+
+// inFlight reports whether an event ID of c is in a call in flight.
+func (im *Importer) inFlight(c *call) bool {
+	if len(im.flights) == 0 {
+		return false
+	}
+	ids := make(map[ulid.ULID]struct{}, len(c.prepared))
+	for i := range c.prepared {
+		ids[c.prepared[i].ID] = struct{}{}
+	}
+	for _, f := range im.flights {
+		for _, b := range f.batches {
+			for i := range b.Drafts {
+				if _, ok := ids[b.Drafts[i].ID]; ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // appendNow drains the calls in flight and appends one call synchronously.

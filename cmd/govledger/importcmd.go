@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +75,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	district := fs.String("district", "imported", "unit the imported units are registered under (registered if missing)")
 	strict := fs.Bool("strict", false, "skip a mapped trace the ledger refuses, instead of importing it as activities")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -98,6 +100,17 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer cleanup()
 
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// Pass 1: the whole file must read before anything is written.
 	check, err := readAllTraces(ctx, path, f, mapBytes, nil)
 	if errors.Is(err, interop.ErrInput) {
