@@ -261,3 +261,70 @@ func TestImporterReportsALateRefusal(t *testing.T) {
 	}
 	verifyChains(t, st)
 }
+
+// A call re-sent while the first sending is still in flight is an
+// idempotent re-send, not a refusal; a refused call with other calls in
+// flight is refused at once, and those calls land.
+func TestImporterResendInFlight(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) store.Store{
+		"memstore": func(t *testing.T) store.Store { return memstore.New() },
+		"pebble": func(t *testing.T) store.Store {
+			st, err := pebblestore.Open(t.TempDir(), pebblestore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			l, _ := ledger.New(context.Background(), st, ledger.Config{})
+			s := eventstest.New()
+			calls := importStory(s)
+			ctx := context.Background()
+			var durable int
+			im := l.NewImporter(ledger.ImporterConfig{InFlight: 16, OnDurable: func(r []ledger.Result) {
+				for _, res := range r {
+					durable += len(res.Positions)
+				}
+			}})
+			for _, c := range calls[:3] {
+				if err := im.Append(ctx, c...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// calls[2] again: its IDs are in flight (or just landed).
+			if err := im.Append(ctx, calls[2]...); err != nil {
+				t.Fatalf("re-send: %v", err)
+			}
+			bad := s.Case("C-2").Resolved(eventstest.Water, events.OutcomeFixed)
+			var re *ledger.RuleError
+			if err := im.Append(ctx, ledger.Batch{Stream: bad.Stream, Drafts: []events.Draft{bad}}); !errors.As(err, &re) || re.Rule != "not-holder" {
+				t.Fatalf("want not-holder, got %v", err)
+			}
+			for _, c := range calls[3:] {
+				if err := im.Append(ctx, c...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := im.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			head, _ := st.Head(ctx)
+			want := 0
+			for _, c := range calls {
+				for _, b := range c {
+					want += len(b.Drafts)
+				}
+			}
+			if int(head) != want {
+				t.Errorf("head %d, want %d: each event once", head, want)
+			}
+			if durable != want+len(calls[2]) {
+				t.Errorf("%d results delivered, want %d (the re-send acknowledged too)", durable, want+len(calls[2]))
+			}
+			verifyChains(t, st)
+		})
+	}
+}
