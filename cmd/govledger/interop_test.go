@@ -148,3 +148,29 @@ func TestExportOCEL(t *testing.T) {
 		t.Errorf("temporary files left: %v", m)
 	}
 }
+
+func TestImportCSV(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "ledger")
+	sample := filepath.Join("..", "..", "interop", "csvlog", "testdata", "nyc311-sample.csv")
+	out := mustRun(t, "import", "--dir", dst, "--quiet", "csv", sample)
+	for _, want := range []string{"import csv", "skipped:", "wrong column count", "unparseable created date", "units registered:", "import.recorded at position"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import summary lacks %q:\n%s", want, out)
+		}
+	}
+	// The NYPD resolved its request: a centre that answers its own requests.
+	show := mustRun(t, "show", "--dir", dst, "59000001")
+	for _, want := range []string{"case.reported", "case.resolved", "case.closed", "NYPD"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show 59000001 lacks %q:\n%s", want, show)
+		}
+	}
+	// Export and import again: the same cases, nothing new.
+	csv := filepath.Join(t.TempDir(), "cases.csv")
+	mustRun(t, "export", "--dir", dst, "csv", "--out", csv)
+	again := mustRun(t, "import", "--dir", dst, "--quiet", "csv", csv)
+	if !strings.Contains(again, "stream already holds other events") && !strings.Contains(again, "already in the ledger") {
+		t.Errorf("re-import of the export:\n%s", again)
+	}
+	mustRun(t, "verify", "--dir", dst)
+}
