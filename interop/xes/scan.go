@@ -191,6 +191,9 @@ func (s *scanner) skipBOM() error {
 // the root element closed.
 func (s *scanner) atEOF() error {
 	text := s.buf[s.pos:s.end]
+	if i := bytes.IndexByte(text, '<'); i >= 0 {
+		return s.errorf(s.line+bytes.Count(text[:i], nl), "unexpected end of input in markup")
+	}
 	if _, err := s.checkText(text, s.line); err != nil {
 		return err
 	}
