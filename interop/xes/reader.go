@@ -33,6 +33,9 @@ type Reader struct {
 	names   map[string]string
 	zones   map[int]*time.Location
 	attrCnt int
+	lastLen int // events of the last trace, to size the next
+	evAttrs []events.Attribute // the event being read
+	arena   []events.Attribute // backs events' attribute slices
 }
 
 // maxInterned bounds the table of interned keys and standard values.
@@ -286,7 +289,11 @@ func (r *Reader) readAttr(typ string, depth int) (events.Attribute, *skipped, er
 		case typ == events.AttrString || typ == events.AttrID:
 			a.Value = string(v)
 		default:
-			a.Value = r.intern(v)
+			if typ == events.AttrBoolean {
+				a.Value = r.intern(v)
+			} else {
+				a.Value = string(v)
+			}
 			if err := events.CheckAttrValue(typ, a.Value); err != nil {
 				reason := "invalid attribute value"
 				if typ == events.AttrDate {
@@ -345,7 +352,7 @@ func (r *Reader) readAttr(typ string, depth int) (events.Attribute, *skipped, er
 // readTrace reads the trace just started at line.
 func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 	sc := r.sc
-	t := &interop.Trace{Line: line}
+	t := &interop.Trace{Line: line, Events: make([]interop.Event, 0, min(r.lastLen, 1024))}
 	var sk *skipped
 	n := 0
 	r.attrCnt = 0
@@ -418,6 +425,7 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 		}
 		return nil, &interop.SkipError{Reason: sk.reason, Detail: d}
 	}
+	r.lastLen = len(t.Events)
 	if !slices.IsSortedFunc(t.Events, func(a, b interop.Event) int { return a.Time.Compare(b.Time) }) {
 		slices.SortStableFunc(t.Events, func(a, b interop.Event) int { return a.Time.Compare(b.Time) })
 		t.Reordered = true
@@ -429,13 +437,14 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 	sc := r.sc
 	line := sc.tokLine
-	var ev interop.Event
+	var ev event
 	var sk *skipped
 	hasTime := false
+	r.evAttrs = r.evAttrs[:0]
 	r.attrCnt = 0
 	for {
 		if err := sc.next(); err != nil {
-			return ev, nil, r.fail(err)
+			return interop.Event(ev), nil, r.fail(err)
 		}
 		if sc.kind == tokEnd {
 			break
@@ -446,19 +455,27 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 				sk = &skipped{"unknown attribute type", fmt.Sprintf("line %d: <%s>", sc.tokLine, sc.name)}
 			}
 			if err := r.skipElement(); err != nil {
-				return ev, nil, err
+				return interop.Event(ev), nil, err
 			}
 			continue
 		}
 		aline := sc.tokLine
-		if typ == events.AttrDate && sc.pendingEnd && len(sc.attrs) == 2 {
-			// The common case, <date key="time:timestamp" value="..."/>,
-			// parsed without building an attribute.
-			if k, _ := r.attr("key"); string(k) == "time:timestamp" {
-				v, _ := r.attr("value")
+		if sc.pendingEnd && len(sc.attrs) == 2 && (typ == events.AttrDate || typ == events.AttrString) {
+			// The common cases, <date key="time:timestamp" value="..."/>
+			// and <string key="concept:name" value="..."/>, read without
+			// building an attribute.
+			k, _ := r.attr("key")
+			v, hasValue := r.attr("value")
+			var std *string
+			if typ == events.AttrString {
+				std = ev.field(k)
+			}
+			switch {
+			case !hasValue:
+			case typ == events.AttrDate && string(k) == "time:timestamp":
 				t, s := r.timestamp(v, aline)
 				if err := sc.next(); err != nil {
-					return ev, nil, r.fail(err)
+					return interop.Event(ev), nil, r.fail(err)
 				}
 				if s != nil {
 					sk = s
@@ -466,31 +483,25 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 				}
 				ev.Time, hasTime = t, true
 				continue
+			case std != nil && *std == "" && len(v) <= events.MaxTextBytes:
+				*std = r.intern(v)
+				if err := sc.next(); err != nil {
+					return interop.Event(ev), nil, r.fail(err)
+				}
+				continue
 			}
 		}
 		a, ask, err := r.readAttr(typ, 1)
 		if err != nil {
-			return ev, nil, err
+			return interop.Event(ev), nil, err
 		}
 		if ask != nil {
 			sk = ask
 			continue
 		}
 		if a.Type != events.AttrList && a.Type != events.AttrContainer {
-			var std *string
+			std := ev.field([]byte(a.Key))
 			switch a.Key {
-			case "concept:name":
-				std = &ev.Activity
-			case "lifecycle:transition":
-				std = &ev.Lifecycle
-			case "org:resource":
-				std = &ev.Resource
-			case "org:role":
-				std = &ev.Role
-			case "org:group":
-				std = &ev.Group
-			case "concept:instance":
-				std = &ev.Instance
 			case "time:timestamp":
 				t, s := r.timestamp([]byte(a.Value), aline)
 				if s != nil {
@@ -505,12 +516,44 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 				continue
 			}
 		}
-		ev.Attributes = append(ev.Attributes, a)
+		r.evAttrs = append(r.evAttrs, a)
+	}
+	if n := len(r.evAttrs); n > 0 {
+		// Attributes of many events share one allocation.
+		if cap(r.arena)-len(r.arena) < n {
+			r.arena = make([]events.Attribute, 0, max(256, n))
+		}
+		r.arena = append(r.arena, r.evAttrs...)
+		ev.Attributes = r.arena[len(r.arena)-n : len(r.arena) : len(r.arena)]
+		clear(r.evAttrs)
+		r.evAttrs = r.evAttrs[:0]
 	}
 	if sk == nil && !hasTime {
 		sk = &skipped{"event without time:timestamp", fmt.Sprintf("line %d", line)}
 	}
-	return ev, sk, nil
+	return interop.Event(ev), sk, nil
+}
+
+// event is an interop.Event being read.
+type event interop.Event
+
+// field returns the standard string field an attribute key stands for.
+func (ev *event) field(key []byte) *string {
+	switch string(key) {
+	case "concept:name":
+		return &ev.Activity
+	case "lifecycle:transition":
+		return &ev.Lifecycle
+	case "org:resource":
+		return &ev.Resource
+	case "org:role":
+		return &ev.Role
+	case "org:group":
+		return &ev.Group
+	case "concept:instance":
+		return &ev.Instance
+	}
+	return nil
 }
 
 // timestamp parses a time:timestamp value.
