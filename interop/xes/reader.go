@@ -376,16 +376,15 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 				}
 				continue
 			}
-			ev, esk, err := r.readEvent()
+			t.Events = append(t.Events, interop.Event{})
+			esk, err := r.readEvent((*event)(&t.Events[len(t.Events)-1]))
 			if err != nil {
 				return nil, err
 			}
 			if esk != nil {
 				sk = esk
 				t.Events = nil
-				continue
 			}
-			t.Events = append(t.Events, ev)
 			continue
 		}
 		typ, ok := attrType(sc.name)
@@ -434,17 +433,16 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 }
 
 // readEvent reads the event just started.
-func (r *Reader) readEvent() (interop.Event, *skipped, error) {
+func (r *Reader) readEvent(ev *event) (*skipped, error) {
 	sc := r.sc
 	line := sc.tokLine
-	var ev event
 	var sk *skipped
 	hasTime := false
 	r.evAttrs = r.evAttrs[:0]
 	r.attrCnt = 0
 	for {
 		if err := sc.next(); err != nil {
-			return interop.Event(ev), nil, r.fail(err)
+			return nil, r.fail(err)
 		}
 		if sc.kind == tokEnd {
 			break
@@ -455,7 +453,7 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 				sk = &skipped{"unknown attribute type", fmt.Sprintf("line %d: <%s>", sc.tokLine, sc.name)}
 			}
 			if err := r.skipElement(); err != nil {
-				return interop.Event(ev), nil, err
+				return nil, err
 			}
 			continue
 		}
@@ -475,7 +473,7 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 			case typ == events.AttrDate && string(k) == "time:timestamp":
 				t, s := r.timestamp(v, aline)
 				if err := sc.next(); err != nil {
-					return interop.Event(ev), nil, r.fail(err)
+					return nil, r.fail(err)
 				}
 				if s != nil {
 					sk = s
@@ -486,14 +484,14 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 			case std != nil && *std == "" && len(v) <= events.MaxTextBytes:
 				*std = r.intern(v)
 				if err := sc.next(); err != nil {
-					return interop.Event(ev), nil, r.fail(err)
+					return nil, r.fail(err)
 				}
 				continue
 			}
 		}
 		a, ask, err := r.readAttr(typ, 1)
 		if err != nil {
-			return interop.Event(ev), nil, err
+			return nil, err
 		}
 		if ask != nil {
 			sk = ask
@@ -531,7 +529,7 @@ func (r *Reader) readEvent() (interop.Event, *skipped, error) {
 	if sk == nil && !hasTime {
 		sk = &skipped{"event without time:timestamp", fmt.Sprintf("line %d", line)}
 	}
-	return interop.Event(ev), sk, nil
+	return sk, nil
 }
 
 // event is an interop.Event being read.
