@@ -33,7 +33,7 @@ type Reader struct {
 	names   map[string]string
 	zones   map[int]*time.Location
 	attrCnt int
-	lastLen int // events of the last trace, to size the next
+	lastLen int                // events of the last trace, to size the next
 	evAttrs []events.Attribute // the event being read
 	arena   []events.Attribute // backs events' attribute slices
 }

@@ -125,7 +125,9 @@ func gz(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func str(k, v string) events.Attribute { return events.Attribute{Key: k, Type: events.AttrString, Value: v} }
+func str(k, v string) events.Attribute {
+	return events.Attribute{Key: k, Type: events.AttrString, Value: v}
+}
 
 func typed(typ, k, v string, children ...events.Attribute) events.Attribute {
 	return events.Attribute{Key: k, Type: typ, Value: v, Children: children}
