@@ -108,7 +108,10 @@ func (r *Reader) attr(name string) ([]byte, bool) {
 // Next returns the next trace, io.EOF after the last. A trace that cannot
 // be imported is returned as a *interop.SkipError, and Next may be called
 // again; an error that makes the input unreadable wraps interop.ErrInput
-// and is returned again by every later call.
+// and is returned again by every later call. The end of the input (a gzip
+// stream's checksum, what follows the log) is only checked by the call
+// that returns io.EOF: a caller MUST read to io.EOF before it trusts the
+// traces it was given.
 func (r *Reader) Next() (*interop.Trace, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -354,8 +357,7 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 	sc := r.sc
 	t := &interop.Trace{Line: line, Events: make([]interop.Event, 0, min(r.lastLen, 1024))}
 	var sk *skipped
-	n := 0
-	r.attrCnt = 0
+	n, traceAttrs := 0, 0
 	for {
 		if err := sc.next(); err != nil {
 			return nil, r.fail(err)
@@ -397,7 +399,9 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 			}
 			continue
 		}
+		r.attrCnt = traceAttrs
 		a, ask, err := r.readAttr(typ, 1)
+		traceAttrs = r.attrCnt
 		if err != nil {
 			return nil, err
 		}
