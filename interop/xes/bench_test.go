@@ -2,6 +2,7 @@ package xes_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/xml"
@@ -211,6 +212,31 @@ func BenchmarkWrite(b *testing.B) {
 		b.SetBytes(stats.Bytes)
 		perSec(b, stats.Events)
 	})
+	// The writer alone, over records decoded beforehand.
+	var recs memSource
+	err := interop.StoreSource(st).Records(ctx, func(r interop.Record) error {
+		ev := *r.Event
+		ev.Data = bytes.Clone(ev.Data)
+		r.Event = &ev
+		recs.all = append(recs.all, r)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("write_predecoded", func(b *testing.B) {
+		b.ReportAllocs()
+		var stats xes.Stats
+		for b.Loop() {
+			var err error
+			stats, err = xes.Write(ctx, io.Discard, &recs, xes.WriterConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(stats.Bytes)
+		perSec(b, stats.Events)
+	})
 	b.Run("source_Records", func(b *testing.B) {
 		for b.Loop() {
 			if err := interop.StoreSource(st).Records(ctx, func(interop.Record) error { return nil }); err != nil {
@@ -227,4 +253,34 @@ func BenchmarkWrite(b *testing.B) {
 		}
 		perSec(b, n)
 	})
+}
+
+// memSource is a Source over decoded records, indexed by stream.
+type memSource struct {
+	all      []interop.Record
+	byStream map[string][]int
+}
+
+func (m *memSource) Records(ctx context.Context, fn func(interop.Record) error) error {
+	for _, r := range m.all {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memSource) Stream(ctx context.Context, stream string, fn func(interop.Record) error) error {
+	if m.byStream == nil {
+		m.byStream = make(map[string][]int)
+		for i, r := range m.all {
+			m.byStream[r.Event.Stream] = append(m.byStream[r.Event.Stream], i)
+		}
+	}
+	for _, i := range m.byStream[stream] {
+		if err := fn(m.all[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,12 +2,12 @@ package xes
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -231,24 +231,30 @@ func group(rec interop.Record) string {
 // dataAttrs decodes a JSON payload object generically, in field order, and
 // calls fn with each field as a "data:<field>" attribute.
 func dataAttrs(data []byte, fn func(events.Attribute)) error {
-	if len(bytes.TrimSpace(data)) == 0 {
+	j := jsonWalker{b: data}
+	j.space()
+	if j.i == len(j.b) {
 		return nil
 	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	tok, err := d.Token()
-	if err != nil {
-		return err
+	if !j.eat('{') {
+		return j.fail()
 	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("not a JSON object")
-	}
-	for d.More() {
-		k, err := d.Token()
+	for first := true; ; first = false {
+		if j.eat('}') {
+			break
+		}
+		if !first && !j.eat(',') {
+			return j.fail()
+		}
+		k, err := j.str()
 		if err != nil {
 			return err
 		}
-		a, ok, err := jsonAttr(d, "data:"+k.(string), 1)
+		if !j.eat(':') {
+			return j.fail()
+		}
+		budget := events.MaxAttrs
+		a, ok, err := j.value("data:"+k, 1, &budget)
 		if err != nil {
 			return err
 		}
@@ -256,59 +262,143 @@ func dataAttrs(data []byte, fn func(events.Attribute)) error {
 			fn(a)
 		}
 	}
+	if j.space(); j.i != len(j.b) {
+		return j.fail()
+	}
 	return nil
 }
 
-// jsonAttr reads one JSON value as an attribute; ok is false for null and
-// for a sealed personal field.
-func jsonAttr(d *json.Decoder, key string, depth int) (events.Attribute, bool, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return events.Attribute{}, false, err
+// jsonWalker reads JSON values as attributes, keeping object fields in
+// their order.
+type jsonWalker struct {
+	b []byte
+	i int
+}
+
+func (j *jsonWalker) fail() error { return fmt.Errorf("invalid JSON at offset %d", j.i) }
+
+func (j *jsonWalker) space() {
+	for j.i < len(j.b) && (j.b[j.i] == ' ' || j.b[j.i] == '\t' || j.b[j.i] == '\n' || j.b[j.i] == '\r') {
+		j.i++
 	}
-	a := events.Attribute{Key: key}
-	switch v := tok.(type) {
-	case nil:
-		return a, false, nil
-	case string:
-		a.Type, a.Value = events.AttrString, v
-	case bool:
-		a.Type, a.Value = events.AttrBoolean, strconv.FormatBool(v)
-	case json.Number:
-		a.Type, a.Value = events.AttrFloat, v.String()
-		if _, err := v.Int64(); err == nil {
-			a.Type = events.AttrInt
+}
+
+// eat skips space and c, if c is next.
+func (j *jsonWalker) eat(c byte) bool {
+	j.space()
+	if j.i < len(j.b) && j.b[j.i] == c {
+		j.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string.
+func (j *jsonWalker) str() (string, error) {
+	j.space()
+	if j.i >= len(j.b) || j.b[j.i] != '"' {
+		return "", j.fail()
+	}
+	start, esc := j.i, false
+	for j.i++; j.i < len(j.b); j.i++ {
+		switch j.b[j.i] {
+		case '\\':
+			esc = true
+			j.i++
+		case '"':
+			j.i++
+			if raw := j.b[start+1 : j.i-1]; !esc && utf8.Valid(raw) {
+				return string(raw), nil
+			}
+			var s string
+			if err := json.Unmarshal(j.b[start:j.i], &s); err != nil {
+				return "", fmt.Errorf("invalid JSON string at offset %d: %w", start, err)
+			}
+			return s, nil
 		}
-	case json.Delim:
+	}
+	return "", j.fail()
+}
+
+// value reads one JSON value as an attribute; ok is false for null and
+// for a sealed personal field (an object of exactly "subject" and
+// "sealed").
+//
+// Members nested deeper than events.MaxAttrDepth, or beyond events.MaxAttrs
+// attributes in all (budget), are left out; an empty member key is written
+// as "_".
+func (j *jsonWalker) value(key string, depth int, budget *int) (a events.Attribute, ok bool, err error) {
+	a.Key = key
+	if a.Key == "" {
+		a.Key = "_"
+	}
+	*budget--
+	j.space()
+	if j.i >= len(j.b) {
+		return a, false, j.fail()
+	}
+	switch c := j.b[j.i]; {
+	case c == '"':
+		a.Type = events.AttrString
+		a.Value, err = j.str()
+		return a, err == nil, err
+	case c == '{' || c == '[':
+		j.i++
 		a.Type = events.AttrContainer
-		if v == '[' {
-			a.Type = events.AttrList
+		end := byte('}')
+		if c == '[' {
+			a.Type, end = events.AttrList, ']'
 		}
 		var keys []string
-		for i := 0; d.More(); i++ {
-			ck := strconv.Itoa(i)
-			if v == '{' {
-				t, err := d.Token()
-				if err != nil {
+		for n := 0; ; n++ {
+			if j.eat(end) {
+				break
+			}
+			if n > 0 && !j.eat(',') {
+				return a, false, j.fail()
+			}
+			ck := strconv.Itoa(n)
+			if c == '{' {
+				if ck, err = j.str(); err != nil {
 					return a, false, err
 				}
-				ck = t.(string)
+				if !j.eat(':') {
+					return a, false, j.fail()
+				}
 				keys = append(keys, ck)
 			}
-			c, ok, err := jsonAttr(d, ck, depth+1)
+			m, ok, err := j.value(ck, depth+1, budget)
 			if err != nil {
 				return a, false, err
 			}
-			if ok && depth < events.MaxAttrDepth {
-				a.Children = append(a.Children, c)
+			if ok && depth < events.MaxAttrDepth && *budget >= 0 {
+				a.Children = append(a.Children, m)
 			}
 		}
-		if _, err := d.Token(); err != nil {
-			return a, false, err
-		}
-		if v == '{' && len(keys) == 2 && (keys[0] == "subject" && keys[1] == "sealed" || keys[0] == "sealed" && keys[1] == "subject") {
+		if len(keys) == 2 && (keys[0] == "subject" && keys[1] == "sealed" || keys[0] == "sealed" && keys[1] == "subject") {
 			return a, false, nil
 		}
+		return a, true, nil
+	}
+	start := j.i
+	for j.i < len(j.b) && strings.IndexByte("+-0123456789.eEtruefalsn", j.b[j.i]) >= 0 {
+		j.i++
+	}
+	lit := string(j.b[start:j.i])
+	switch lit {
+	case "null":
+		return a, false, nil
+	case "true", "false":
+		a.Type, a.Value = events.AttrBoolean, lit
+		return a, true, nil
+	}
+	if !json.Valid(j.b[start:j.i]) {
+		j.i = start
+		return a, false, j.fail()
+	}
+	a.Type, a.Value = events.AttrFloat, lit
+	if _, err := strconv.ParseInt(lit, 10, 64); err == nil {
+		a.Type = events.AttrInt
 	}
 	return a, true, nil
 }
