@@ -473,6 +473,7 @@ func TestInputErrors(t *testing.T) {
 		{"not a log", []byte(`<html></html>`), xes.ReaderConfig{}, "root element is <html>"},
 		{"empty", nil, xes.ReaderConfig{}, "no root element"},
 		{"latin-1", []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><log></log>`), xes.ReaderConfig{}, "unsupported encoding"},
+		{"utf-16", []byte("\xff\xfe<\x00l\x00o\x00g\x00/\x00>\x00"), xes.ReaderConfig{}, "UTF-16 input is not supported"},
 		{"bad comment", []byte(`<log><!-- a -- b --></log>`), xes.ReaderConfig{}, `"--"`},
 	}
 	for _, tc := range tests {

@@ -184,6 +184,9 @@ func (s *scanner) skipBOM() error {
 	if bytes.HasPrefix(s.buf[s.pos:s.end], []byte("\xef\xbb\xbf")) {
 		s.pos += 3
 	}
+	if b := s.buf[s.pos:s.end]; bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) {
+		return s.errorf(1, "UTF-16 input is not supported (convert it to UTF-8)")
+	}
 	return nil
 }
 

@@ -183,7 +183,7 @@ func (t *traceWriter) record(rec interop.Record) error {
 		str("org:resource", e.Actor.ID)
 		str("org:role", string(e.Actor.Kind))
 		xw.date(3, "time:timestamp", e.OccurredAt)
-		str("identity:id", e.ID.String())
+		xw.attr(3, events.Attribute{Key: "identity:id", Type: events.AttrID, Value: e.ID.String()})
 		xw.attr(3, events.Attribute{Key: "govledger:position", Type: events.AttrInt, Value: strconv.FormatUint(rec.Position, 10)})
 		str("govledger:hash", e.Hash.String())
 		if err := dataAttrs(e.Data, func(a events.Attribute) { xw.attr(3, a) }); err != nil {

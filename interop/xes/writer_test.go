@@ -3,6 +3,7 @@ package xes_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"io"
 	"reflect"
@@ -82,6 +83,7 @@ func TestWriteSimulatedRoundTrip(t *testing.T) {
 	if stats.Bytes != int64(buf.Len()) || stats.Traces != len(order) {
 		t.Fatalf("stats %+v, want %d traces, %d bytes", stats, len(order), buf.Len())
 	}
+	wellFormed(t, buf.Bytes())
 	res := readAll(t, buf.Bytes(), xes.ReaderConfig{})
 	if res.err != nil || len(res.skips) > 0 {
 		t.Fatalf("reading the export: %v %v", res.err, res.skips)
@@ -268,6 +270,7 @@ func TestWriteEscaping(t *testing.T) {
 			if _, err := xes.Write(context.Background(), &buf, sliceSource{{Position: 1, Event: ev, Payload: p}}, xes.WriterConfig{}); err != nil {
 				t.Fatal(err)
 			}
+			wellFormed(t, buf.Bytes())
 			res := readAll(t, buf.Bytes(), xes.ReaderConfig{})
 			if res.err != nil || len(res.traces) != 1 {
 				t.Fatalf("%v", res.err)
@@ -338,6 +341,21 @@ func TestWriteHeader(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("header\n got %q\nwant %q", got, want)
+	}
+}
+
+// wellFormed checks that encoding/xml reads doc.
+func wellFormed(t *testing.T, doc []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("encoding/xml: %v", err)
+		}
 	}
 }
 
