@@ -3,7 +3,8 @@
 //
 // A Reader streams a log, plain or gzip-compressed, trace by trace, with
 // bounded memory: it never holds more than one trace, and a trace longer
-// than interop.MaxTraceEvents is skipped without being held. Standard
+// than interop.MaxTraceEvents, or larger than ReaderConfig.MaxTraceBytes,
+// is skipped without being held. Standard
 // attributes (concept:name, lifecycle:transition, org:resource, org:role,
 // org:group, concept:instance, time:timestamp) become the fields of an
 // interop.Event; every other attribute is kept typed, in source order, with

@@ -19,7 +19,14 @@ type ReaderConfig struct {
 	// attributes, a comment, a run of text) accepted; a longer one is an
 	// input error. Zero means 1 MiB.
 	MaxTokenBytes int
+	// MaxTraceBytes bounds the memory one trace may take (its values and
+	// keys, and a fixed cost per event and attribute); a larger trace is
+	// skipped (reason "trace too large") without being held. Zero means
+	// 256 MiB.
+	MaxTraceBytes int
 }
+
+const defaultMaxTraceBytes = 256 << 20
 
 // Reader reads an XES log trace by trace. It is not safe for concurrent
 // use.
@@ -33,10 +40,20 @@ type Reader struct {
 	names   map[string]string
 	zones   map[int]*time.Location
 	attrCnt int
-	lastLen int                // events of the last trace, to size the next
-	evAttrs []events.Attribute // the event being read
-	arena   []events.Attribute // backs events' attribute slices
+	lastLen int // events of the last trace, to size the next
+	// size is the memory the trace being read takes, roughly.
+	size          int
+	maxTraceBytes int
+	evAttrs       []events.Attribute // the event being read
+	arena         []events.Attribute // backs events' attribute slices
 }
+
+// Rough sizes of an interop.Event and an events.Attribute on 64-bit
+// platforms, for MaxTraceBytes.
+const (
+	eventCost = 208
+	attrCost  = 72
+)
 
 // maxInterned bounds the table of interned keys and standard values.
 const maxInterned = 1 << 14
@@ -45,8 +62,11 @@ const maxInterned = 1 << 14
 // gzip-compressed (recognised by its magic bytes). Errors reading the
 // gzip header wrap interop.ErrInput.
 func NewReader(r io.Reader, cfg ReaderConfig) (*Reader, error) {
-	if cfg.MaxTokenBytes < 0 {
-		return nil, fmt.Errorf("xes: MaxTokenBytes %d is negative", cfg.MaxTokenBytes)
+	if cfg.MaxTokenBytes < 0 || cfg.MaxTraceBytes < 0 {
+		return nil, fmt.Errorf("xes: negative limit in %+v", cfg)
+	}
+	if cfg.MaxTraceBytes == 0 {
+		cfg.MaxTraceBytes = defaultMaxTraceBytes
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	var src io.Reader = br
@@ -62,9 +82,10 @@ func NewReader(r io.Reader, cfg ReaderConfig) (*Reader, error) {
 		src = gz
 	}
 	return &Reader{
-		sc:    newScanner(src, cfg.MaxTokenBytes),
-		names: make(map[string]string, 64),
-		zones: make(map[int]*time.Location),
+		maxTraceBytes: cfg.MaxTraceBytes,
+		sc:            newScanner(src, cfg.MaxTokenBytes),
+		names:         make(map[string]string, 64),
+		zones:         make(map[int]*time.Location),
 	}, nil
 }
 
@@ -284,6 +305,7 @@ func (r *Reader) readAttr(typ string, depth int) (events.Attribute, *skipped, er
 		return a, sk, r.skipElement()
 	}
 	a.Key, a.Type = r.intern(key), typ
+	r.size += attrCost + len(key)
 	if typ != events.AttrList && typ != events.AttrContainer {
 		v, _ := r.attr("value")
 		switch {
@@ -291,11 +313,13 @@ func (r *Reader) readAttr(typ string, depth int) (events.Attribute, *skipped, er
 			sk = &skipped{"attribute value too long", fmt.Sprintf("line %d: %s is %d bytes", line, a.Key, len(v))}
 		case typ == events.AttrString || typ == events.AttrID:
 			a.Value = string(v)
+			r.size += len(v)
 		default:
 			if typ == events.AttrBoolean {
 				a.Value = r.intern(v)
 			} else {
 				a.Value = string(v)
+				r.size += len(v)
 			}
 			if err := events.CheckAttrValue(typ, a.Value); err != nil {
 				reason := "invalid attribute value"
@@ -358,6 +382,7 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 	t := &interop.Trace{Line: line, Events: make([]interop.Event, 0, min(r.lastLen, 1024))}
 	var sk *skipped
 	n, traceAttrs := 0, 0
+	r.size = 0
 	for {
 		if err := sc.next(); err != nil {
 			return nil, r.fail(err)
@@ -373,6 +398,14 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 				t.Events = nil
 			}
 			if sk != nil {
+				if err := r.skipElement(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if r.size += eventCost; r.size > r.maxTraceBytes {
+				sk = &skipped{"trace too large", fmt.Sprintf("line %d: more than %d bytes", sc.tokLine, r.maxTraceBytes)}
+				t.Events = nil
 				if err := r.skipElement(); err != nil {
 					return nil, err
 				}
@@ -487,6 +520,7 @@ func (r *Reader) readEvent(ev *event) (*skipped, error) {
 				continue
 			case std != nil && *std == "" && len(v) <= events.MaxTextBytes:
 				*std = r.intern(v)
+				r.size += len(v)
 				if err := sc.next(); err != nil {
 					return nil, r.fail(err)
 				}

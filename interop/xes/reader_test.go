@@ -430,6 +430,22 @@ func TestTooManyEvents(t *testing.T) {
 	}
 }
 
+func TestTraceTooLarge(t *testing.T) {
+	big := trace("big", at("a", "2024-01-01T10:00:00Z")+`<string key="k" value="`+strings.Repeat("x", 3000)+`"/>`,
+		at("b", "2024-01-01T10:00:00Z"), at("c", "2024-01-01T10:00:00Z"))
+	small := trace("small", at("a", "2024-01-01T10:00:00Z"))
+	res := readAll(t, doc(big, small), xes.ReaderConfig{MaxTraceBytes: 2000})
+	if res.err != nil || len(res.skips) != 1 || res.skips[0].Reason != "trace too large" {
+		t.Fatalf("err %v skips %v", res.err, res.skips)
+	}
+	if len(res.traces) != 1 || res.traces[0].Name != "small" {
+		t.Fatalf("traces %v", res.traces)
+	}
+	if _, err := xes.NewReader(strings.NewReader(""), xes.ReaderConfig{MaxTraceBytes: -1}); err == nil {
+		t.Fatal("negative limit accepted")
+	}
+}
+
 func TestInputErrors(t *testing.T) {
 	valid := fixture(t, "disco.xes")
 	compressed := gz(t, valid)
