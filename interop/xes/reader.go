@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
@@ -46,6 +47,10 @@ type Reader struct {
 	maxTraceBytes int
 	evAttrs       []events.Attribute // the event being read
 	arena         []events.Attribute // backs events' attribute slices
+	// logNodes counts the attributes in log; logTruncated is set once
+	// one was left out.
+	logNodes     int
+	logTruncated bool
 }
 
 // Rough sizes of an interop.Event and an events.Attribute on 64-bit
@@ -159,7 +164,7 @@ func (r *Reader) Next() (*interop.Trace, error) {
 				return nil, r.fail(fmt.Errorf("line %d: root element is <%s>, want <log>", sc.tokLine, sc.name))
 			}
 			r.inLog = true
-			r.log = append(r.log, events.Attribute{Key: "xes:log", Type: events.AttrContainer, Children: r.xmlAttrs()})
+			r.appendLog(events.Attribute{Key: "xes:log", Type: events.AttrContainer, Children: r.xmlAttrs()})
 			continue
 		}
 		line := sc.tokLine
@@ -186,7 +191,7 @@ func (r *Reader) Next() (*interop.Trace, error) {
 				if sk != nil {
 					return nil, r.fail(fmt.Errorf("line %d: log attribute: %s", line, sk.Error()))
 				}
-				r.log = append(r.log, a)
+				r.appendLog(a)
 				continue
 			}
 			if _, ok := r.attr("key"); ok {
@@ -199,13 +204,49 @@ func (r *Reader) Next() (*interop.Trace, error) {
 	}
 }
 
-// xmlAttrs returns the current element's XML attributes as strings.
+// xmlAttrs returns the current element's XML attributes as strings; a
+// value longer than events.MaxTextBytes is cut to that length (at a rune
+// boundary).
 func (r *Reader) xmlAttrs() []events.Attribute {
 	out := make([]events.Attribute, 0, len(r.sc.attrs))
 	for _, a := range r.sc.attrs {
-		out = append(out, events.Attribute{Key: r.intern(a.name), Type: events.AttrString, Value: r.intern(a.value)})
+		v := a.value
+		if len(v) > events.MaxTextBytes {
+			n := events.MaxTextBytes
+			for n > 0 && !utf8.RuneStart(v[n]) {
+				n--
+			}
+			v = v[:n]
+		}
+		out = append(out, events.Attribute{Key: r.intern(a.name), Type: events.AttrString, Value: r.intern(v)})
 	}
 	return out
+}
+
+// appendLog adds a log-level attribute. Log() holds at most
+// events.MaxAttrs attributes in all (counting children): past that,
+// further ones are left out and a boolean "xes:truncated" says so.
+func (r *Reader) appendLog(a events.Attribute) {
+	if r.logTruncated {
+		return
+	}
+	n := nodes(&a)
+	if r.logNodes+n > events.MaxAttrs-1 {
+		r.logTruncated = true
+		r.log = append(r.log, events.Attribute{Key: "xes:truncated", Type: events.AttrBoolean, Value: "true"})
+		return
+	}
+	r.logNodes += n
+	r.log = append(r.log, a)
+}
+
+// nodes counts a and its descendants.
+func nodes(a *events.Attribute) int {
+	n := 1
+	for i := range a.Children {
+		n += nodes(&a.Children[i])
+	}
+	return n
 }
 
 // readHeader reads an <extension>, <global> or <classifier>.
@@ -213,7 +254,7 @@ func (r *Reader) readHeader() error {
 	sc := r.sc
 	line := sc.tokLine
 	c := events.Attribute{Key: "xes:" + r.intern(sc.name), Type: events.AttrContainer, Children: r.xmlAttrs()}
-	r.attrCnt = len(c.Children)
+	r.attrCnt = 1 + len(c.Children)
 	for {
 		if err := sc.next(); err != nil {
 			return r.fail(err)
@@ -237,7 +278,7 @@ func (r *Reader) readHeader() error {
 		}
 		c.Children = append(c.Children, a)
 	}
-	r.log = append(r.log, c)
+	r.appendLog(c)
 	return nil
 }
 

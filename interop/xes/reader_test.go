@@ -430,6 +430,29 @@ func TestTooManyEvents(t *testing.T) {
 	}
 }
 
+// TestLogLimits checks that Log() always fits an import record: at most
+// events.MaxAttrs attributes in all, values at most events.MaxTextBytes.
+func TestLogLimits(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<log xes.version="` + strings.Repeat("é", events.MaxTextBytes) + `">`)
+	for i := 0; i < events.MaxAttrs+10; i++ {
+		fmt.Fprintf(&b, `<int key="n%d" value="%d"/>`, i, i)
+	}
+	b.WriteString(trace("t", at("a", "2024-01-01T10:00:00Z")) + "</log>")
+	res := readAll(t, []byte(b.String()), xes.ReaderConfig{})
+	if res.err != nil || len(res.traces) != 1 {
+		t.Fatalf("err %v", res.err)
+	}
+	last := res.log[len(res.log)-1]
+	if last.Key != "xes:truncated" || last.Value != "true" {
+		t.Fatalf("last log attribute %+v, want xes:truncated", last)
+	}
+	rec := &events.ImportRecorded{Format: events.FormatXES, Source: "x.xes", SHA256: strings.Repeat("0", 64), Attributes: res.log}
+	if err := rec.Validate(); err != nil {
+		t.Fatalf("import record with Log(): %v", err)
+	}
+}
+
 func TestTraceTooLarge(t *testing.T) {
 	big := trace("big", at("a", "2024-01-01T10:00:00Z")+`<string key="k" value="`+strings.Repeat("x", 3000)+`"/>`,
 		at("b", "2024-01-01T10:00:00Z"), at("c", "2024-01-01T10:00:00Z"))
