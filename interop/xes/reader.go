@@ -341,6 +341,8 @@ func (r *Reader) readAttr(typ string, depth int) (events.Attribute, *skipped, er
 		sk = &skipped{"too many attributes", fmt.Sprintf("line %d: more than %d", line, events.MaxAttrs)}
 	case !hasKey || len(key) == 0:
 		sk = &skipped{"attribute without key", fmt.Sprintf("line %d: <%s>", line, sc.name)}
+	case len(key) > events.MaxTextBytes:
+		sk = &skipped{"attribute key too long", fmt.Sprintf("line %d: %d bytes", line, len(key))}
 	}
 	if sk != nil {
 		return a, sk, r.skipElement()

@@ -391,6 +391,7 @@ func TestSkips(t *testing.T) {
 		{"bad boolean", trace("t", at("a", "2024-01-01T10:00:00Z")+`<boolean key="b" value="yes"/>`), "invalid attribute value"},
 		{"no key", trace("t", at("a", "2024-01-01T10:00:00Z")+`<string value="v"/>`), "attribute without key"},
 		{"long value", trace("t", at("a", "2024-01-01T10:00:00Z")+`<string key="k" value="`+strings.Repeat("x", events.MaxTextBytes+1)+`"/>`), "attribute value too long"},
+		{"long key", trace("t", at("a", "2024-01-01T10:00:00Z")+`<string key="`+strings.Repeat("k", events.MaxTextBytes+1)+`" value="v"/>`), "attribute key too long"},
 		{"deep", trace("t", at("a", "2024-01-01T10:00:00Z")+strings.Repeat(`<container key="c">`, events.MaxAttrDepth+1)+strings.Repeat(`</container>`, events.MaxAttrDepth+1)), "attributes nest too deep"},
 		{"many", trace("t", at("a", "2024-01-01T10:00:00Z")+strings.Repeat(`<int key="n" value="1"/>`, events.MaxAttrs+1)), "too many attributes"},
 		{"event outside trace", "<event>" + at("a", "2024-01-01T10:00:00Z") + "</event>", "event outside a trace"},
