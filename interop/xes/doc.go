@@ -24,9 +24,11 @@
 //
 //   - a DOCTYPE with an internal subset ([...], where entities are
 //     declared) is refused, so entity expansion ("billion laughs") cannot
-//     happen; a DOCTYPE without one is skipped;
-//   - only the five predefined entities and character references of XML
-//     characters are accepted;
+//     happen; a DOCTYPE without one is skipped, and only before the root
+//     element;
+//   - only the five predefined entities and character references are
+//     accepted (as in encoding/xml), and a reference must name an XML
+//     character (encoding/xml lets surrogates such as &#xD800; through);
 //   - exactly one root element, no text or CDATA outside it;
 //   - no duplicate attributes in an element, whitespace between
 //     attributes;
