@@ -45,7 +45,8 @@ type Reader struct {
 	// size is the memory the trace being read takes, roughly.
 	size          int
 	maxTraceBytes int
-	evAttrs       []events.Attribute // the event being read
+	arenaStart    int                // where the event being read starts in arena
+	cache         [1024]string       // recently interned strings
 	arena         []events.Attribute // backs events' attribute slices
 	// logNodes counts the attributes in log; logTruncated is set once
 	// one was left out.
@@ -111,14 +112,24 @@ func (r *Reader) fail(err error) error {
 	return r.err
 }
 
+// intern returns b as a string, shared with earlier ones equal to it: a
+// small direct-mapped cache in front of a bounded map.
 func (r *Reader) intern(b []byte) string {
-	if s, ok := r.names[string(b)]; ok {
+	if len(b) == 0 || len(b) > 64 {
+		return string(b)
+	}
+	h := (uint(len(b))*31 + uint(b[0])*7 + uint(b[len(b)-1])*131 + uint(b[len(b)/2])*17) % uint(len(r.cache))
+	if s := r.cache[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	if len(b) <= 64 && len(r.names) < maxInterned {
-		r.names[s] = s
+	s, ok := r.names[string(b)]
+	if !ok {
+		s = string(b)
+		if len(r.names) < maxInterned {
+			r.names[s] = s
+		}
 	}
+	r.cache[h] = s
 	return s
 }
 
@@ -518,7 +529,7 @@ func (r *Reader) readEvent(ev *event) (*skipped, error) {
 	line := sc.tokLine
 	var sk *skipped
 	hasTime := false
-	r.evAttrs = r.evAttrs[:0]
+	r.arenaStart = len(r.arena)
 	r.attrCnt = 0
 	for {
 		if err := sc.next(); err != nil {
@@ -595,22 +606,29 @@ func (r *Reader) readEvent(ev *event) (*skipped, error) {
 				continue
 			}
 		}
-		r.evAttrs = append(r.evAttrs, a)
+		r.addAttr(a)
 	}
-	if n := len(r.evAttrs); n > 0 {
-		// Attributes of many events share one allocation.
-		if cap(r.arena)-len(r.arena) < n {
-			r.arena = make([]events.Attribute, 0, max(256, n))
-		}
-		r.arena = append(r.arena, r.evAttrs...)
-		ev.Attributes = r.arena[len(r.arena)-n : len(r.arena) : len(r.arena)]
-		clear(r.evAttrs)
-		r.evAttrs = r.evAttrs[:0]
+	if len(r.arena) > r.arenaStart {
+		ev.Attributes = r.arena[r.arenaStart:len(r.arena):len(r.arena)]
 	}
 	if sk == nil && !hasTime {
 		sk = &skipped{"event without time:timestamp", fmt.Sprintf("line %d", line)}
 	}
 	return sk, nil
+}
+
+// addAttr adds an attribute of the event being read. The attributes of
+// many events share one allocation, the arena: an event that does not fit
+// in what is left of it moves to a new one.
+func (r *Reader) addAttr(a events.Attribute) {
+	if len(r.arena) == cap(r.arena) {
+		n := len(r.arena) - r.arenaStart
+		arena := make([]events.Attribute, 0, max(256, 2*n))
+		arena = append(arena, r.arena[r.arenaStart:]...)
+		clear(r.arena[r.arenaStart:])
+		r.arena, r.arenaStart = arena, 0
+	}
+	r.arena = append(r.arena, a)
 }
 
 // event is an interop.Event being read.

@@ -415,6 +415,35 @@ func TestSkips(t *testing.T) {
 	}
 }
 
+// TestManyAttributes reads events whose attributes cross the reader's
+// internal chunks, with keys and values that differ by one character.
+func TestManyAttributes(t *testing.T) {
+	sizes := []int{1, 300, 7, 255, 256, 257, 0, 500, 3}
+	var evs []string
+	for e, n := range sizes {
+		var b strings.Builder
+		b.WriteString(at(fmt.Sprintf("act-%d", e), "2024-01-01T10:00:00Z"))
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, `<string key="k%d" value="v%d-%d"/>`, i, e, i)
+		}
+		evs = append(evs, b.String())
+	}
+	res := readAll(t, doc(trace("t", evs...)), xes.ReaderConfig{})
+	if res.err != nil || len(res.traces) != 1 {
+		t.Fatalf("err %v skips %v", res.err, res.skips)
+	}
+	for e, ev := range res.traces[0].Events {
+		if ev.Activity != fmt.Sprintf("act-%d", e) || len(ev.Attributes) != sizes[e] {
+			t.Fatalf("event %d: %s with %d attributes, want %d", e, ev.Activity, len(ev.Attributes), sizes[e])
+		}
+		for i, a := range ev.Attributes {
+			if a.Key != fmt.Sprintf("k%d", i) || a.Value != fmt.Sprintf("v%d-%d", e, i) {
+				t.Fatalf("event %d attribute %d: %+v", e, i, a)
+			}
+		}
+	}
+}
+
 func TestTooManyEvents(t *testing.T) {
 	var b strings.Builder
 	for i := 0; i <= interop.MaxTraceEvents; i++ {
