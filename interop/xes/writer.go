@@ -61,8 +61,10 @@ const header = `<?xml version="1.0" encoding="UTF-8"?>
 // (the actor's id and kind), identity:id (the event's ULID),
 // govledger:position, govledger:hash, and its payload's fields as typed
 // "data:<field>" attributes; a sealed personal field is left out. An
-// activity.recorded event is written as it was imported, with its trace's
-// name and attributes taken from the stream's first event.
+// activity.recorded event is written as it was imported. A case trace is
+// named by the case id, an imported trace by its name in the source; the
+// trace's attributes are those the stream's first event carries
+// (events.TraceInfo).
 //
 // Text is escaped for XML 1.0: tab, newline and carriage return in values
 // are written as character references, and characters XML 1.0 cannot hold
@@ -147,15 +149,20 @@ func (t *traceWriter) record(rec interop.Record) error {
 	ar, imported := rec.Payload.(*events.ActivityRecorded)
 	if !t.started {
 		t.started = true
-		_, id := events.SplitStream(t.stream)
-		xw.w.WriteString("\t<trace>\n")
+		// A case is named by its id, an imported trace by its name in
+		// the source.
+		kind, name := events.SplitStream(t.stream)
+		var attrs []events.Attribute
 		if imported && ar.Trace != nil {
-			xw.attr(2, events.Attribute{Key: "concept:name", Type: events.AttrString, Value: ar.Trace.Name})
-			for _, a := range ar.Trace.Attributes {
-				xw.attr(2, a)
+			if kind == events.StreamTrace {
+				name = ar.Trace.Name
 			}
-		} else {
-			xw.attr(2, events.Attribute{Key: "concept:name", Type: events.AttrString, Value: id})
+			attrs = ar.Trace.Attributes
+		}
+		xw.w.WriteString("\t<trace>\n")
+		xw.attr(2, events.Attribute{Key: "concept:name", Type: events.AttrString, Value: name})
+		for _, a := range attrs {
+			xw.attr(2, a)
 		}
 	}
 	t.events++
