@@ -49,6 +49,9 @@ type SinkConfig struct {
 	// Progress, if set, is called after every ledger call with the
 	// running summary.
 	Progress func(Summary)
+	// OnSkip, if set, is called with every trace skipped (by the reader
+	// or the sink) and every fallback, in the order they happen.
+	OnSkip func(*SkipError)
 }
 
 // Summary is what an import did.
@@ -171,7 +174,12 @@ func NewSink(ctx context.Context, l *ledger.Ledger, cfg SinkConfig) (*Sink, erro
 }
 
 // Skip counts a trace the reader skipped.
-func (s *Sink) Skip(e *SkipError) { s.sum.Skipped[e.Reason]++ }
+func (s *Sink) Skip(e *SkipError) {
+	s.sum.Skipped[e.Reason]++
+	if s.cfg.OnSkip != nil {
+		s.cfg.OnSkip(e)
+	}
+}
 
 // Summary returns the running summary.
 func (s *Sink) Summary() Summary { return s.sum }
@@ -203,6 +211,9 @@ func (s *Sink) Add(ctx context.Context, t *Trace) error {
 				return nil
 			}
 			s.sum.Fallbacks[se.Reason]++
+			if s.cfg.OnSkip != nil {
+				s.cfg.OnSkip(Skip("imported as activities: "+se.Reason, "%s", se.Detail))
+			}
 		}
 	}
 	b, err := s.batch(t, hasPayload(t))
@@ -455,7 +466,7 @@ func (s *Sink) flush(ctx context.Context) error {
 	} else {
 		s.limit = min(s.cfg.BatchEvents, s.limit*2)
 	}
-	return s.retryRefused(ctx)
+	return s.settle(ctx, false)
 }
 
 // minBatchEvents is the smallest call flush shrinks to.
@@ -508,12 +519,8 @@ func (s *Sink) write(ctx context.Context, traces []pendingTrace) error {
 // is skipped with the rule.
 func (s *Sink) fallback(t *Trace, re *ledger.RuleError) (*pendingTrace, error) {
 	kind, _ := events.SplitStream(re.Stream)
-	if re.Rule == "wrong-expected-version" {
-		s.Skip(Skip("stream already holds other events", "%s (import with a prefix to keep both)", re.Stream))
-		return nil, nil
-	}
-	if kind != events.StreamCase || !s.cfg.Fallback {
-		s.Skip(Skip("refused: "+re.Rule, "%s: %s", t.Name, re.Detail))
+	if kind != events.StreamCase || !s.cfg.Fallback || re.Rule == "wrong-expected-version" || re.Rule == "id-conflict" {
+		s.skipRefused(re)
 		return nil, nil
 	}
 	b, err := s.batch(t, false)
@@ -526,12 +533,18 @@ func (s *Sink) fallback(t *Trace, re *ledger.RuleError) (*pendingTrace, error) {
 		return nil, err
 	}
 	s.sum.Fallbacks[re.Rule]++
+	if s.cfg.OnSkip != nil {
+		s.cfg.OnSkip(Skip("imported as activities: "+re.Rule, "%s: %s", t.Name, re.Detail))
+	}
 	return &pendingTrace{t: &Trace{Name: t.Name}, batch: b}, nil
 }
 
-// retryRefused re-appends what the importer refused after the store
-// turned a call back, without the refused trace.
-func (s *Sink) retryRefused(ctx context.Context) error {
+// settle handles calls the ledger refused after the store turned them
+// back (an event ID already stored with other content, a race): the
+// refused trace is skipped with the rule, and every other trace of the
+// call is written again on its own. closed says the importer is closed,
+// so that they go to the ledger directly.
+func (s *Sink) settle(ctx context.Context, closed bool) error {
 	for len(s.refused) > 0 {
 		r := s.refused[0]
 		s.refused = s.refused[1:]
@@ -541,26 +554,41 @@ func (s *Sink) retryRefused(ctx context.Context) error {
 		}
 		for _, b := range r.batches {
 			if b.Stream == re.Stream {
-				s.Skip(Skip("refused: "+re.Rule, "%s: %s", b.Stream, re.Detail))
+				s.skipRefused(re)
 				continue
 			}
-			if err := s.im.Append(ctx, b); err != nil {
-				if err := s.refuseAlone(b, err); err != nil {
-					return err
+			var err error
+			if closed {
+				var res []ledger.Result
+				if res, err = s.l.AppendAtomic(ctx, b); err == nil {
+					s.durable(res)
 				}
+			} else {
+				err = s.im.Append(ctx, b)
+			}
+			var again *ledger.RuleError
+			if errors.As(err, &again) {
+				s.skipRefused(again)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("interop: import: %w", err)
 			}
 		}
 	}
 	return nil
 }
 
-func (s *Sink) refuseAlone(b ledger.Batch, err error) error {
-	var re *ledger.RuleError
-	if !errors.As(err, &re) {
-		return fmt.Errorf("interop: import: %w", err)
+// skipRefused counts a trace the ledger refused.
+func (s *Sink) skipRefused(re *ledger.RuleError) {
+	switch re.Rule {
+	case "wrong-expected-version":
+		s.Skip(Skip("stream already holds other events", "%s (import with a prefix to keep both)", re.Stream))
+	case "id-conflict":
+		s.Skip(Skip("already imported with other content", "%s: %s", re.Stream, re.Detail))
+	default:
+		s.Skip(Skip("refused: "+re.Rule, "%s: %s", re.Stream, re.Detail))
 	}
-	s.Skip(Skip("refused: "+re.Rule, "%s: %s", b.Stream, re.Detail))
-	return nil
 }
 
 // durable counts a durable call's results.
@@ -599,6 +627,9 @@ func (s *Sink) Close(ctx context.Context, logAttrs []events.Attribute) (Summary,
 	}
 	if err := s.im.Close(ctx); err != nil {
 		return s.sum, fmt.Errorf("interop: import: %w", err)
+	}
+	if err := s.settle(ctx, true); err != nil {
+		return s.sum, err
 	}
 	for k := range s.dropped {
 		s.sum.Dropped = append(s.sum.Dropped, k)

@@ -76,6 +76,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	strict := fs.Bool("strict", false, "skip a mapped trace the ledger refuses, instead of importing it as activities")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	skipped := fs.String("skipped", "", "write every skipped trace (reason and where) to this file; the first 10 go to stderr either way")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -139,6 +140,25 @@ func runImport(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stderr, "import: %d of %d traces, %d events (%.0f events/s)\n",
 					sum.Traces+sum.SkippedTotal(), check.traces, sum.Events+sum.Duplicates, float64(sum.Events+sum.Duplicates)/now.Sub(start).Seconds())
 			}
+		}
+	}
+	var skipOut io.Writer
+	if *skipped != "" {
+		sf, err := os.Create(*skipped)
+		if err != nil {
+			return err
+		}
+		defer sf.Close()
+		skipOut = sf
+	}
+	shown := 0
+	cfg.OnSkip = func(se *interop.SkipError) {
+		if skipOut != nil {
+			fmt.Fprintf(skipOut, "%s\t%s\n", se.Reason, se.Detail)
+		}
+		if shown < 10 {
+			shown++
+			fmt.Fprintf(e.stderr, "import: skipped: %v\n", se)
 		}
 	}
 	sink, err := interop.NewSink(ctx, l, cfg)
