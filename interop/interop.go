@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/govledger/govledger/events"
@@ -162,6 +163,14 @@ type Source interface {
 	Stream(ctx context.Context, stream string, fn func(Record) error) error
 }
 
+// StreamLister is an optional capability of a Source: every stream, in
+// the order of its first event, without decoding payloads. Exporters
+// that write stream by stream (XES) list the streams with it, else with
+// Records.
+type StreamLister interface {
+	StreamNames(ctx context.Context, fn func(stream string) error) error
+}
+
 // Reader is the part of a store.Store that StoreSource reads.
 type Reader interface {
 	ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error
@@ -180,6 +189,19 @@ func (s storeSource) Records(ctx context.Context, fn func(Record) error) error {
 
 func (s storeSource) Stream(ctx context.Context, stream string, fn func(Record) error) error {
 	return s.r.ReadStream(ctx, stream, 0, func(rec store.Record) error { return deliver(rec, fn) })
+}
+
+// StreamNames implements StreamLister.
+func (s storeSource) StreamNames(ctx context.Context, fn func(stream string) error) error {
+	seen := map[string]struct{}{}
+	return s.r.ReadAll(ctx, 1, func(rec store.Record) error {
+		if _, ok := seen[rec.Event.Stream]; ok {
+			return nil
+		}
+		name := strings.Clone(rec.Event.Stream)
+		seen[name] = struct{}{}
+		return fn(name)
+	})
 }
 
 func deliver(rec store.Record, fn func(Record) error) error {

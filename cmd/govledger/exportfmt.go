@@ -43,20 +43,6 @@ type exportFormat struct {
 	extra map[string]func(out string) string
 }
 
-// countingSource counts the records an exporter reads in global order.
-type countingSource struct {
-	interop.Source
-	n uint64
-}
-
-func (c *countingSource) Records(ctx context.Context, fn func(interop.Record) error) error {
-	c.n = 0
-	return c.Source.Records(ctx, func(r interop.Record) error {
-		c.n++
-		return fn(r)
-	})
-}
-
 // exportTo writes the ledger in s in format name to out (and the
 // format's extra outputs), each through a temporary file renamed into
 // place.
@@ -100,7 +86,12 @@ func exportTo(ctx context.Context, e *env, s store.Store, name, out string, mapp
 		extra[k] = files[i].w
 		i++
 	}
-	src := &countingSource{Source: interop.StoreSource(s)}
+	head, err := s.Head(ctx)
+	if err != nil {
+		abort()
+		return err
+	}
+	src := interop.StoreSource(s)
 	start := time.Now()
 	if err := f.write(ctx, main, src, mapping, extra); err != nil {
 		abort()
@@ -119,7 +110,7 @@ func exportTo(ctx context.Context, e *env, s store.Store, name, out string, mapp
 		}
 	}
 	took := time.Since(start)
-	fmt.Fprintf(e.stdout, "export %s: %d events read in %s (%.0f events/s)\n", name, src.n, took.Round(time.Millisecond), float64(src.n)/took.Seconds())
+	fmt.Fprintf(e.stdout, "export %s: a ledger of %d events in %s (%.0f events/s)\n", name, head, took.Round(time.Millisecond), float64(head)/took.Seconds())
 	for _, p := range outs {
 		st, err := os.Stat(p)
 		if err == nil {

@@ -12,11 +12,23 @@ import (
 	"github.com/govledger/govledger/interop/csvlog"
 	"github.com/govledger/govledger/interop/ocel"
 	"github.com/govledger/govledger/interop/open311"
+	"github.com/govledger/govledger/interop/xes"
 )
 
 // importFormats lists the formats govledger import reads.
 func importFormats() map[string]importFormat {
 	return map[string]importFormat{
+		"xes": {format: events.FormatXES, open: func(in io.Reader, mapping []byte) (traceReader, *interop.Mapping, error) {
+			var m *interop.Mapping
+			if mapping != nil {
+				var err error
+				if m, err = interop.LoadMapping(bytes.NewReader(mapping)); err != nil {
+					return nil, nil, err
+				}
+			}
+			r, err := xes.NewReader(in, xes.ReaderConfig{})
+			return r, m, err
+		}},
 		"csv": {format: events.FormatCSV, open: func(in io.Reader, mapping []byte) (traceReader, *interop.Mapping, error) {
 			m, err := csvMapping(mapping)
 			if err != nil {
@@ -44,6 +56,10 @@ func exportFormats() map[string]exportFormat {
 				return err
 			}
 			_, err = csvlog.Write(ctx, w, src, m)
+			return err
+		}},
+		"xes": {write: func(ctx context.Context, w io.Writer, src interop.Source, _ []byte, _ map[string]io.Writer) error {
+			_, err := xes.Write(ctx, w, src, xes.WriterConfig{})
 			return err
 		}},
 		"ocel": {write: func(ctx context.Context, w io.Writer, src interop.Source, _ []byte, _ map[string]io.Writer) error {

@@ -73,8 +73,7 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, cfg WriterConfi
 	var st Stats
 	var names []string
 	seen := make(map[string]struct{})
-	err := src.Records(ctx, func(rec interop.Record) error {
-		s := rec.Event.Stream
+	add := func(s string) error {
 		if _, ok := seen[s]; ok {
 			return nil
 		}
@@ -85,7 +84,13 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, cfg WriterConfi
 		seen[s] = struct{}{}
 		names = append(names, s)
 		return nil
-	})
+	}
+	var err error
+	if l, ok := src.(interop.StreamLister); ok {
+		err = l.StreamNames(ctx, add) // no payload decoded
+	} else {
+		err = src.Records(ctx, func(rec interop.Record) error { return add(rec.Event.Stream) })
+	}
 	if err != nil {
 		return st, fmt.Errorf("xes: read records: %w", err)
 	}
