@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/govledger/govledger/interop/xes"
 )
 
 // processSummary returns the first row of the process report's summary,
@@ -173,4 +180,137 @@ func TestImportCSV(t *testing.T) {
 		t.Errorf("re-import of the export:\n%s", again)
 	}
 	mustRun(t, "verify", "--dir", dst)
+}
+
+func TestImportXESWithMapping(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "ledger")
+	out := mustRun(t, "import", "--dir", dst, "--quiet", "--mapping", "testdata/interop/fines-mapping.json", "xes", "testdata/interop/fines.xes")
+	for _, want := range []string{
+		"2 traces (1 cases, 1 activity traces), 7 events",
+		"traces reordered by timestamp: 1",
+		"trace without events",
+		"event without time:timestamp",
+		"units registered: 4", // the district, the street north, fines-center, collections
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import summary lacks %q:\n%s", want, out)
+		}
+	}
+	show := mustRun(t, "show", "--dir", dst, "F-1")
+	for _, want := range []string{"case.reported", "case.dispatched", "case.accepted", "activity.recorded", "case.resolved"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("case F-1 lacks %s:\n%s", want, show)
+		}
+	}
+	if code, out, _ := runCLI(t, "", "show", "--dir", dst, "trace/F-2"); code != exitOK || !strings.Contains(out, "activity.recorded") {
+		t.Errorf("trace/F-2 (not a case: its first event is not the report): exit %d\n%s", code, out)
+	}
+	sum := processSummary(t, dst)
+	if sum["cases"] != float64(2) || sum["events"] != float64(7) {
+		t.Errorf("process on the import: %v", sum)
+	}
+	mustRun(t, "verify", "--dir", dst)
+}
+
+// xesEvents reads an XES file into "trace|activity|instant" lines.
+func xesEvents(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := xes.NewReader(f, xes.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		tr, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range tr.Events {
+			out = append(out, tr.Name+"|"+e.Activity+"|"+e.Lifecycle+"|"+e.Time.UTC().Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// The ledger exported as XES and imported again holds the same cases,
+// activities and timestamps: a process-mining round trip.
+func TestXESRoundTrip(t *testing.T) {
+	src := quickstarted(t)
+	tmp := t.TempDir()
+	first := filepath.Join(tmp, "ledger.xes.gz")
+	mustRun(t, "export", "--dir", src, "xes", "--out", first)
+	dst := filepath.Join(tmp, "imported")
+	out := mustRun(t, "import", "--dir", dst, "--quiet", "xes", first)
+	if !strings.Contains(out, "300 traces (0 cases, 300 activity traces)") {
+		t.Errorf("import:\n%s", out)
+	}
+	second := filepath.Join(tmp, "again.xes")
+	mustRun(t, "export", "--dir", dst, "xes", "--out", second)
+	a, b := xesEvents(t, first), xesEvents(t, second)
+	if len(a) == 0 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("the second export differs from the first: %d and %d events", len(a), len(b))
+	}
+	want, got := processSummary(t, src), processSummary(t, dst)
+	for _, k := range []string{"cases", "events", "activities", "variants", "rework_cases"} {
+		if want[k] != got[k] {
+			t.Errorf("process %s: ledger %v, imported %v", k, want[k], got[k])
+		}
+	}
+	// An imported log exported again keeps its attributes: the second
+	// export holds the first's identity and data attributes.
+	b2, _ := os.ReadFile(second)
+	for _, s := range []string{`key="identity:id"`, `key="data:category"`, `key="govledger:position"`} {
+		if !strings.Contains(string(b2), s) {
+			t.Errorf("the re-export lost %s", s)
+		}
+	}
+}
+
+func TestImportXESRefusesHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	laughs := `<?xml version="1.0"?>
+<!DOCTYPE log [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<log><trace><string key="concept:name" value="&lol3;"/></trace></log>`
+	good := `<log><trace><string key="concept:name" value="a"/><event><string key="concept:name" value="x"/><date key="time:timestamp" value="2024-01-01T00:00:00Z"/></event></trace>`
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(good + strings.Repeat(" ", 4096) + "</log>"))
+	zw.Close()
+	for name, tc := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"billion laughs":   {[]byte(laughs), "DOCTYPE"},
+		"malformed XML":    {[]byte(good + "</trace></log>"), "xes:"},
+		"truncated gzip":   {gz.Bytes()[:gz.Len()-20], "gzip"},
+		"corrupt gzip":     {append(append([]byte{}, gz.Bytes()[:gz.Len()-8]...), 1, 2, 3, 4, 5, 6, 7, 8), "gzip"},
+		"not xml":          {[]byte("Unique Key,Created Date\n1,2\n"), "xes:"},
+		"undefined entity": {[]byte(`<log><trace><string key="concept:name" value="&nope;"/></trace></log>`), "entity"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".xes")
+			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dst := filepath.Join(dir, "ledger-"+strings.ReplaceAll(name, " ", "-"))
+			code, _, errOut := runCLI(t, "", "import", "--dir", dst, "xes", path)
+			if code != exitRefused || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "nothing was written") {
+				t.Errorf("exit %d, stderr %q; want %d naming %q", code, errOut, exitRefused, tc.want)
+			}
+			if _, err := os.Stat(dst); !os.IsNotExist(err) {
+				t.Errorf("a ledger was created: %v", err)
+			}
+		})
+	}
 }
