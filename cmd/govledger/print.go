@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/govledger/govledger/events"
 )
@@ -106,6 +107,48 @@ func describe(p events.Payload) string {
 		return fmt.Sprintf("list v%d, %d rules, fallback %s, effective %s", p.ListVersion, len(p.Rules), p.Fallback, p.EffectiveFrom.Format("2006-01-02 15:04 -07:00"))
 	case *events.SubjectErased:
 		return fmt.Sprintf("subject %s erased: %s", p.Subject, p.Reason)
+	case *events.ActivityRecorded:
+		return describeActivity(p)
+	case *events.ImportRecorded:
+		skipped := 0
+		for _, c := range p.Skipped {
+			skipped += c.Count
+		}
+		return fmt.Sprintf("%s import of %s (sha256 %.12s…): %d traces, %d events, %d skipped", p.Format, p.Source, p.SHA256, p.Traces, p.Events, skipped)
 	}
 	return ""
+}
+
+// describeActivity is an imported activity: its name and transition, who
+// performed it, how many other attributes it has, and whether it opens or
+// ends its trace.
+func describeActivity(p *events.ActivityRecorded) string {
+	var b strings.Builder
+	b.WriteString(p.Activity)
+	if p.Lifecycle != "" {
+		b.WriteString(" (" + p.Lifecycle + ")")
+	}
+	if who := strings.Join(nonEmpty(p.Resource, p.Role, p.Group), ", "); who != "" {
+		b.WriteString(" by " + who)
+	}
+	if n := len(p.Attributes); n > 0 {
+		fmt.Fprintf(&b, ", %d attribute(s)", n)
+	}
+	if p.Trace != nil {
+		fmt.Fprintf(&b, "; trace %q starts", p.Trace.Name)
+	}
+	if p.Last {
+		b.WriteString("; trace ends")
+	}
+	return b.String()
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
