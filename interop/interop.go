@@ -154,7 +154,8 @@ type Record struct {
 }
 
 // Source is what exporters read: a ledger's store (StoreSource) or
-// anything else that holds events in global order.
+// anything else that holds events in global order. Its methods MUST be
+// safe for concurrent use: the XES writer reads several streams at once.
 type Source interface {
 	// Records calls fn for every event in global order, stopping at fn's
 	// first error, which it returns.

@@ -2,12 +2,15 @@ package xes
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -100,22 +103,19 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, cfg WriterConfi
 	if cfg.LogName != "" {
 		xw.attr(1, events.Attribute{Key: "concept:name", Type: events.AttrString, Value: cfg.LogName})
 	}
-	for _, name := range names {
-		if err := ctx.Err(); err != nil {
-			return st, fmt.Errorf("xes: %w", err)
+	err = renderTraces(ctx, src, names, func(r *rendered) error {
+		if r.err != nil {
+			return r.err
 		}
-		tw := traceWriter{xw: xw, stream: name}
-		if err := src.Stream(ctx, name, tw.record); err != nil {
-			return st, fmt.Errorf("xes: read stream %s: %w", name, err)
-		}
-		if tw.started {
-			xw.w.WriteString("\t</trace>\n")
+		xw.w.Write(r.buf.Bytes())
+		if r.started {
 			st.Traces++
-			st.Events += tw.events
+			st.Events += r.events
 		}
-		if xw.err != nil {
-			return st, fmt.Errorf("xes: write: %w", xw.err)
-		}
+		return xw.err
+	})
+	if err != nil {
+		return st, err
 	}
 	xw.w.WriteString("</log>\n")
 	if err := xw.w.Flush(); err != nil {
@@ -123,6 +123,94 @@ func Write(ctx context.Context, w io.Writer, src interop.Source, cfg WriterConfi
 	}
 	st.Bytes = cw.n
 	return st, nil
+}
+
+// rendered is one trace written to its own buffer.
+type rendered struct {
+	name    string
+	buf     bytes.Buffer
+	started bool
+	events  int
+	err     error
+	done    chan struct{}
+}
+
+// renderTraces renders the traces of names on every core and hands them
+// to emit in order, a bounded number ahead: reading a stream, decoding its
+// payloads and formatting it cost more than writing the bytes out.
+func renderTraces(ctx context.Context, src interop.Source, names []string, emit func(*rendered) error) error {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *rendered)
+	order := make(chan *rendered, 8*workers)
+	free := sync.Pool{New: func() any { return new(rendered) }}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bw := bufio.NewWriterSize(nil, 16<<10)
+			for r := range work {
+				bw.Reset(&r.buf)
+				xw := &xmlWriter{w: bw}
+				tw := traceWriter{xw: xw, stream: r.name}
+				if err := src.Stream(ctx, r.name, tw.record); err != nil {
+					r.err = fmt.Errorf("xes: read stream %s: %w", r.name, err)
+				}
+				if tw.started {
+					xw.w.WriteString("\t</trace>\n")
+				}
+				if err := xw.w.Flush(); err != nil && r.err == nil {
+					r.err = fmt.Errorf("xes: write: %w", err)
+				}
+				if xw.err != nil && r.err == nil {
+					r.err = fmt.Errorf("xes: write: %w", xw.err)
+				}
+				r.started, r.events = tw.started, tw.events
+				close(r.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(work)
+		for _, name := range names {
+			r := free.Get().(*rendered)
+			*r = rendered{name: name, buf: r.buf, done: make(chan struct{})}
+			r.buf.Reset()
+			select {
+			case order <- r:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case work <- r:
+			case <-ctx.Done():
+				close(r.done)
+				return
+			}
+		}
+	}()
+	var err error
+	for r := range order {
+		<-r.done
+		if err == nil {
+			if err = ctx.Err(); err != nil {
+				err = fmt.Errorf("xes: %w", err)
+			} else {
+				err = emit(r)
+			}
+			if err != nil {
+				cancel()
+			}
+		}
+		if r.buf.Cap() <= 1<<20 {
+			free.Put(r)
+		}
+	}
+	wg.Wait()
+	return err
 }
 
 type countWriter struct {
