@@ -172,6 +172,13 @@ type StreamLister interface {
 	StreamNames(ctx context.Context, fn func(stream string) error) error
 }
 
+// StreamsReader is an optional capability of a Source: several streams
+// read one after the other, each as Stream reads it, at less cost than
+// one call each.
+type StreamsReader interface {
+	Streams(ctx context.Context, streams []string, fn func(Record) error) error
+}
+
 // Reader is the part of a store.Store that StoreSource reads.
 type Reader interface {
 	ReadAll(ctx context.Context, from uint64, fn func(store.Record) error) error
@@ -190,6 +197,25 @@ func (s storeSource) Records(ctx context.Context, fn func(Record) error) error {
 
 func (s storeSource) Stream(ctx context.Context, stream string, fn func(Record) error) error {
 	return s.r.ReadStream(ctx, stream, 0, func(rec store.Record) error { return deliver(rec, fn) })
+}
+
+// multiReader is a store that reads several streams with one set of
+// iterators (pebblestore).
+type multiReader interface {
+	ReadStreams(ctx context.Context, streams []string, from uint64, fn func(store.Record) error) error
+}
+
+// Streams implements StreamsReader.
+func (s storeSource) Streams(ctx context.Context, streams []string, fn func(Record) error) error {
+	if m, ok := s.r.(multiReader); ok {
+		return m.ReadStreams(ctx, streams, 0, func(rec store.Record) error { return deliver(rec, fn) })
+	}
+	for _, st := range streams {
+		if err := s.Stream(ctx, st, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // StreamNames implements StreamLister.

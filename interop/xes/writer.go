@@ -137,65 +137,56 @@ type rendered struct {
 
 // renderTraces renders the traces of names on every core and hands them
 // to emit in order, a bounded number ahead: reading a stream, decoding its
-// payloads and formatting it cost more than writing the bytes out.
+// payloads and formatting it cost more than writing the bytes out. Each
+// worker takes a run of consecutive traces and reads their streams in one
+// call when the source can (interop.StreamsReader).
 func renderTraces(ctx context.Context, src interop.Source, names []string, emit func(*rendered) error) error {
+	const run = 32
 	workers := max(1, runtime.GOMAXPROCS(0))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	work := make(chan *rendered)
-	order := make(chan *rendered, 8*workers)
-	free := sync.Pool{New: func() any { return new(rendered) }}
+	work := make(chan []*rendered)
+	order := make(chan []*rendered, 4*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bw := bufio.NewWriterSize(nil, 16<<10)
-			for r := range work {
-				bw.Reset(&r.buf)
-				xw := &xmlWriter{w: bw}
-				tw := traceWriter{xw: xw, stream: r.name}
-				if err := src.Stream(ctx, r.name, tw.record); err != nil {
-					r.err = fmt.Errorf("xes: read stream %s: %w", r.name, err)
-				}
-				if tw.started {
-					xw.w.WriteString("\t</trace>\n")
-				}
-				if err := xw.w.Flush(); err != nil && r.err == nil {
-					r.err = fmt.Errorf("xes: write: %w", err)
-				}
-				if xw.err != nil && r.err == nil {
-					r.err = fmt.Errorf("xes: write: %w", xw.err)
-				}
-				r.started, r.events = tw.started, tw.events
-				close(r.done)
+			for rs := range work {
+				renderRun(ctx, src, rs)
 			}
 		}()
 	}
 	go func() {
 		defer close(order)
 		defer close(work)
-		for _, name := range names {
-			r := free.Get().(*rendered)
-			*r = rendered{name: name, buf: r.buf, done: make(chan struct{})}
-			r.buf.Reset()
+		for lo := 0; lo < len(names); lo += run {
+			rs := make([]*rendered, 0, run)
+			for _, name := range names[lo:min(lo+run, len(names))] {
+				rs = append(rs, &rendered{name: name, done: make(chan struct{})})
+			}
 			select {
-			case order <- r:
+			case order <- rs:
 			case <-ctx.Done():
 				return
 			}
 			select {
-			case work <- r:
+			case work <- rs:
 			case <-ctx.Done():
-				close(r.done)
+				for _, r := range rs {
+					close(r.done)
+				}
 				return
 			}
 		}
 	}()
 	var err error
-	for r := range order {
-		<-r.done
-		if err == nil {
+	for rs := range order {
+		for _, r := range rs {
+			<-r.done
+			if err != nil {
+				continue
+			}
 			if err = ctx.Err(); err != nil {
 				err = fmt.Errorf("xes: %w", err)
 			} else {
@@ -205,12 +196,77 @@ func renderTraces(ctx context.Context, src interop.Source, names []string, emit 
 				cancel()
 			}
 		}
-		if r.buf.Cap() <= 1<<20 {
-			free.Put(r)
-		}
 	}
 	wg.Wait()
 	return err
+}
+
+// renderRun renders a run of traces, each to its own buffer.
+func renderRun(ctx context.Context, src interop.Source, rs []*rendered) {
+	bw := bufio.NewWriterSize(nil, 16<<10)
+	var cur *traceWriter
+	at := -1
+	finish := func() {
+		if cur == nil {
+			return
+		}
+		r := rs[at]
+		if cur.started {
+			cur.xw.w.WriteString("\t</trace>\n")
+		}
+		if err := cur.xw.w.Flush(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("xes: write: %w", err)
+		}
+		if cur.xw.err != nil && r.err == nil {
+			r.err = fmt.Errorf("xes: write: %w", cur.xw.err)
+		}
+		r.started, r.events = cur.started, cur.events
+		cur = nil
+	}
+	next := func(stream string) {
+		finish()
+		for at++; at < len(rs) && rs[at].name != stream; at++ {
+			// A listed stream without events.
+		}
+		if at < len(rs) {
+			bw.Reset(&rs[at].buf)
+			cur = &traceWriter{xw: &xmlWriter{w: bw}, stream: stream}
+		}
+	}
+	record := func(rec interop.Record) error {
+		if cur == nil || rec.Event.Stream != cur.stream {
+			next(rec.Event.Stream)
+			if cur == nil {
+				return fmt.Errorf("xes: read %s: events of a stream not asked for", rec.Event.Stream)
+			}
+		}
+		return cur.record(rec)
+	}
+	var err error
+	if m, ok := src.(interop.StreamsReader); ok {
+		names := make([]string, len(rs))
+		for i, r := range rs {
+			names[i] = r.name
+		}
+		err = m.Streams(ctx, names, record)
+	} else {
+		for _, r := range rs {
+			if err = src.Stream(ctx, r.name, record); err != nil {
+				break
+			}
+		}
+	}
+	finish()
+	if err != nil {
+		for _, r := range rs {
+			if r.err == nil {
+				r.err = fmt.Errorf("xes: read streams: %w", err)
+			}
+		}
+	}
+	for _, r := range rs {
+		close(r.done)
+	}
 }
 
 type countWriter struct {

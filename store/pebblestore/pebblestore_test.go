@@ -459,3 +459,57 @@ func TestSide(t *testing.T) {
 		t.Fatalf("side writes show up as events")
 	}
 }
+
+// ReadStreams reads each stream as ReadStream does, one after the other,
+// with streams that share a prefix, a missing one, one twice and a start
+// version.
+func TestReadStreams(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, t.TempDir(), pebblestore.Config{})
+	a := storetest.Chain("case/a", 3)
+	ab := storetest.Chain("case/ab", 2)
+	b := storetest.Chain("case/b", 4)
+	mustAppend(t, s, storetest.StreamAppend(a))
+	mustAppend(t, s, storetest.StreamAppend(ab))
+	mustAppend(t, s, storetest.StreamAppend(b))
+	mustAppend(t, s, storetest.StreamAppend(storetest.Chain("case/a", 2, storetest.After(a[2]))))
+	read := func(from uint64, streams ...string) []string {
+		var out []string
+		err := s.ReadStreams(ctx, streams, from, func(r store.Record) error {
+			out = append(out, fmt.Sprintf("%s@%d#%d", r.Event.Stream, r.Event.Version, r.Position))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	one := func(from uint64, streams ...string) []string {
+		var out []string
+		for _, st := range streams {
+			err := s.ReadStream(ctx, st, from, func(r store.Record) error {
+				out = append(out, fmt.Sprintf("%s@%d#%d", r.Event.Stream, r.Event.Version, r.Position))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		from    uint64
+		streams []string
+		n       int
+	}{
+		{0, []string{"case/b", "case/a", "case/ab"}, 11},
+		{0, []string{"case/a", "case/none", "case/a"}, 10},
+		{1, []string{"case/ab", "case/b"}, 4},
+		{0, nil, 0},
+	} {
+		got, want := read(tc.from, tc.streams...), one(tc.from, tc.streams...)
+		if len(got) != tc.n || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("ReadStreams(%d, %v) = %v, want %v (%d records)", tc.from, tc.streams, got, want, tc.n)
+		}
+	}
+}
