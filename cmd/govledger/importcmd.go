@@ -18,6 +18,7 @@ import (
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/ledger"
+	"github.com/govledger/govledger/store/pebblestore"
 )
 
 const importDoc = `
@@ -48,6 +49,9 @@ holding the file's name and SHA-256 and the counts.
 
 Imported units (agencies, boroughs, mapped departments) are registered
 under --district when the ledger does not know them.`
+
+// importCachedStreams bounds the stream states an import keeps in memory.
+const importCachedStreams = 1 << 14
 
 // traceReader is what every format's reader gives the import.
 type traceReader interface {
@@ -120,7 +124,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, s, err := openLedger(ctx, *dir, ledger.Config{}, nil)
+	// An import writes each stream once, in one call: the stream states
+	// the ledger and the store keep for later appends are of no use to
+	// it, and caches sized for a live ledger would grow with the file.
+	l, s, err := openLedgerWith(ctx, *dir, ledger.Config{CachedStreams: importCachedStreams},
+		pebblestore.Config{StreamCacheEntries: importCachedStreams}, nil)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,11 @@ func openStore(dir string) (store.Store, error) {
 // On a cluster, a call of several streams is written one stream at a
 // time (store.Sequential).
 func openLedger(ctx context.Context, dir string, cfg ledger.Config, keyRand io.Reader) (*ledger.Ledger, store.Store, error) {
+	return openLedgerWith(ctx, dir, cfg, pebblestore.Config{}, keyRand)
+}
+
+// openLedgerWith is openLedger with the embedded store's configuration.
+func openLedgerWith(ctx context.Context, dir string, cfg ledger.Config, pcfg pebblestore.Config, keyRand io.Reader) (*ledger.Ledger, store.Store, error) {
 	loc, err := parseLocation(dir)
 	if err != nil {
 		return nil, nil, err
@@ -53,7 +58,7 @@ func openLedger(ctx context.Context, dir string, cfg ledger.Config, keyRand io.R
 		}
 		s, sides = c, c.state
 	} else {
-		ps, err := pebblestore.Open(loc.path, pebblestore.Config{})
+		ps, err := pebblestore.Open(loc.path, pcfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("open %s: %w", loc.path, err)
 		}
