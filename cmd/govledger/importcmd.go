@@ -80,7 +80,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	strict := fs.Bool("strict", false, "skip a mapped trace the ledger refuses, instead of importing it as activities")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
-	skipped := fs.String("skipped", "", "write every skipped trace (reason and where) to this file; the first 10 go to stderr either way")
+	skipped := fs.String("skipped", "", "write every skipped trace and fallback (reason and where) to this file; the first 10 go to stderr either way")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -166,7 +166,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 		if shown < 10 {
 			shown++
-			fmt.Fprintf(e.stderr, "import: skipped: %v\n", se)
+			if strings.HasPrefix(se.Reason, "imported as activities") {
+				fmt.Fprintf(e.stderr, "import: %v\n", se)
+			} else {
+				fmt.Fprintf(e.stderr, "import: skipped: %v\n", se)
+			}
 		}
 	}
 	sink, err := interop.NewSink(ctx, l, cfg)
