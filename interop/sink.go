@@ -40,8 +40,9 @@ type SinkConfig struct {
 	// mapping does not fit its history) is imported as an activity trace
 	// instead of being skipped. Counted either way.
 	Fallback bool
-	// BatchEvents is about how many events go into one ledger call.
-	// Default 2048.
+	// BatchEvents is about how many events go into one ledger call
+	// (fewer when they are large: a call holds about 1 MiB of source
+	// text at most). Default 1024.
 	BatchEvents int
 	// Clock stamps the import's own events (unit registrations and
 	// import.recorded). Default time.Now.
@@ -100,6 +101,7 @@ type Sink struct {
 	units   map[string]string // unit id -> kind, registered in the ledger
 	pending []pendingTrace
 	events  int
+	bytes   int             // traceBytes of pending
 	names   map[string]bool // streams in the pending call
 	sum     Summary
 	dropped map[string]bool
@@ -131,7 +133,7 @@ func NewSink(ctx context.Context, l *ledger.Ledger, cfg SinkConfig) (*Sink, erro
 		cfg.District = "imported"
 	}
 	if cfg.BatchEvents <= 0 {
-		cfg.BatchEvents = 2048
+		cfg.BatchEvents = 1024
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -166,7 +168,7 @@ func NewSink(ctx context.Context, l *ledger.Ledger, cfg SinkConfig) (*Sink, erro
 		}
 	}
 	s.im = l.NewImporter(ledger.ImporterConfig{
-		InFlight:  16,
+		InFlight:  8,
 		OnDurable: s.durable,
 		OnRefused: func(b []ledger.Batch, err error) { s.refused = append(s.refused, refusal{b, err}) },
 	})
@@ -236,10 +238,35 @@ func (s *Sink) Add(ctx context.Context, t *Trace) error {
 	s.names[b.Stream] = true
 	s.pending = append(s.pending, pendingTrace{t: t, batch: b})
 	s.events += len(b.Drafts)
-	if s.events >= s.limit {
+	s.bytes += traceBytes(t)
+	if s.events >= s.limit || s.bytes >= maxCallBytes {
 		return s.flush(ctx)
 	}
 	return nil
+}
+
+// maxCallBytes bounds the source bytes of one ledger call, so that the
+// calls in flight hold a bounded amount of memory however large the
+// events are.
+const maxCallBytes = 1 << 20
+
+// traceBytes estimates a trace's size: its text, with a fixed cost per
+// event and attribute.
+func traceBytes(t *Trace) int {
+	n := len(t.Name) + attrBytes(t.Attributes)
+	for i := range t.Events {
+		e := &t.Events[i]
+		n += 64 + len(e.Activity) + len(e.Lifecycle) + len(e.Resource) + len(e.Role) + len(e.Group) + len(e.Instance) + attrBytes(e.Attributes)
+	}
+	return n
+}
+
+func attrBytes(attrs []events.Attribute) int {
+	n := 0
+	for i := range attrs {
+		n += 16 + len(attrs[i].Key) + len(attrs[i].Value) + attrBytes(attrs[i].Children)
+	}
+	return n
 }
 
 func hasPayload(t *Trace) bool {
@@ -439,7 +466,7 @@ func (s *Sink) flush(ctx context.Context) error {
 	refused := s.refusals
 	err := s.write(ctx, s.pending)
 	s.pending = s.pending[:0]
-	s.events = 0
+	s.events, s.bytes = 0, 0
 	clear(s.names)
 	for err == nil && len(s.fallbacks) > 0 {
 		// The refused traces, as activities, after the call they were

@@ -58,6 +58,12 @@ type traceReader interface {
 	Next() (*interop.Trace, error)
 }
 
+// checker is a reader that can check the rest of its input for errors
+// that make it unreadable faster than it reads it (xes.Reader).
+type checker interface {
+	Check() (int, error)
+}
+
 // logAttributes is a reader that knows the log's own attributes.
 type logAttributes interface {
 	Log() []events.Attribute
@@ -116,6 +122,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	start := time.Now()
 	// Pass 1: the whole file must read before anything is written.
 	check, err := readAllTraces(ctx, path, f, mapBytes, nil)
 	if errors.Is(err, interop.ErrInput) {
@@ -133,7 +140,6 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	start := time.Now()
 	last := start
 	cfg := interop.SinkConfig{Format: f.format, Source: filepath.Base(fs.Arg(1)), SHA256: check.digest,
 		Prefix: *prefix, District: *district, Fallback: !*strict, Map: check.mapping}
@@ -245,7 +251,9 @@ func readAllTraces(ctx context.Context, path string, f importFormat, mapping []b
 			}
 		}
 	}
-	if fn == nil {
+	if c, ok := r.(checker); ok && fn == nil {
+		sc.traces, err = c.Check()
+	} else if fn == nil {
 		err = read(func(item) error { return nil })
 	} else {
 		err = pipe(ctx, read, func(it item) error { return fn(it.t, it.skip) })

@@ -554,6 +554,14 @@ func TestInputErrors(t *testing.T) {
 			if !strings.Contains(res.err.Error(), tc.want) {
 				t.Fatalf("error %q does not say %q", res.err, tc.want)
 			}
+			// Check, the import's first pass, finds the same error.
+			r, err := xes.NewReader(bytes.NewReader(tc.data), tc.cfg)
+			if err == nil {
+				_, err = r.Check()
+			}
+			if err == nil || err.Error() != res.err.Error() {
+				t.Fatalf("Check: %v, Next: %v", err, res.err)
+			}
 		})
 	}
 }
@@ -576,5 +584,24 @@ func TestDoctype(t *testing.T) {
 	bad := []byte(`<!DOCTYPE log SYSTEM "x.dtd"><log><string key="x" value="&ext;"/></log>`)
 	if res := readAll(t, bad, xes.ReaderConfig{}); res.err == nil || !strings.Contains(res.err.Error(), "undefined entity") {
 		t.Fatalf("entity from external DTD: err %v", res.err)
+	}
+}
+
+// Check counts the traces (skipped ones too) and finds no error in a log
+// whose problems are all confined to traces.
+func TestCheckCountsAndIgnoresSkips(t *testing.T) {
+	data := doc(trace("good", at("a", "2024-01-01T10:00:00Z")) + trace("t") + trace("t2", at("a", "yesterday")) +
+		"<event>" + at("a", "2024-01-01T10:00:00Z") + "</event>")
+	res := readAll(t, data, xes.ReaderConfig{})
+	r, err := xes.NewReader(bytes.NewReader(data), xes.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.Check()
+	if err != nil || n != len(res.traces)+len(res.skips) || n != 4 {
+		t.Fatalf("Check = %d, %v; Next gave %d traces and %d skips", n, err, len(res.traces), len(res.skips))
+	}
+	if len(r.Log()) == 0 {
+		t.Error("Check did not keep the log attributes")
 	}
 }
