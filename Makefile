@@ -12,7 +12,8 @@ lint: vet    ## staticcheck from the Go module proxy
 
 bench:       ## benchmarks with raw-Pebble limits beside each figure
 	go test -run '^$$' -bench . -benchtime 3x ./store/pebblestore/ ./ledger/
-	go test -run '^$$' -bench 'Replay|Report|Verify|Proofs|Bundle' -benchtime 1x ./cmd/govledger/
+	go test -run '^$$' -bench 'Replay|Report|Verify|Proofs|Bundle|ImportXES' -benchtime 1x ./cmd/govledger/
+	go test -run '^$$' -bench . -benchtime 3x ./interop/...
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./events/
@@ -21,6 +22,11 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseCheckpoint -fuzztime 60s ./integrity/
 	go test -run '^$$' -fuzz FuzzReadLine -fuzztime 60s ./bundle/
 	go test -run '^$$' -fuzz FuzzOpenBundle -fuzztime 60s -fuzzminimizetime 1s ./bundle/  # each new input is minimised for 60s by default
+	go test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./interop/xes/
+	go test -run '^$$' -fuzz FuzzFastTime -fuzztime 60s ./interop/xes/
+	go test -run '^$$' -fuzz FuzzDataAttrs -fuzztime 60s ./interop/xes/
+	go test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./interop/csvlog/
+	go test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./interop/open311/
 
 quickstart:
 	go run ./cmd/govledger quickstart
