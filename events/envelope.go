@@ -92,6 +92,9 @@ const (
 	StreamRegistry = "registry"
 )
 
+// StreamKinds lists every stream kind.
+func StreamKinds() []string { return []string{StreamCase, StreamTopic, StreamRegistry, StreamTrace} }
+
 // CaseStream returns the stream name of case id.
 func CaseStream(id string) string { return StreamCase + "/" + id }
 
@@ -114,7 +117,7 @@ func SplitStream(stream string) (kind, id string) {
 	return kind, id
 }
 
-// ValidateStream checks a stream name: "<kind>/<id>" with kind case, topic
+// ValidateStream checks a stream name: "<kind>/<id>" with kind case, topic, trace
 // or registry, an id of printable UTF-8 without NUL, at most MaxStreamBytes.
 func ValidateStream(stream string) error {
 	if stream == "" {
@@ -128,7 +131,7 @@ func ValidateStream(stream string) error {
 	}
 	kind, id, ok := strings.Cut(stream, "/")
 	if !ok || id == "" {
-		return invalid("stream", fmt.Sprintf("%q is not of the form case/<id>, topic/<id> or registry/<name>", stream))
+		return invalid("stream", fmt.Sprintf("%q is not of the form case/<id>, topic/<id>, trace/<id> or registry/<name>", stream))
 	}
 	switch kind {
 	case StreamCase, StreamTopic, StreamRegistry, StreamTrace:

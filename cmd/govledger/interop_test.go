@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/govledger/govledger/interop/xes"
+	"github.com/govledger/govledger/store/esdbstore/esdbtest"
 )
 
 // processSummary returns the first row of the process report's summary,
@@ -313,4 +315,32 @@ func TestImportXESRefusesHostileFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An import into a KurrentDB cluster and an export from it give what the
+// embedded store gives.
+func TestImportExportOnACluster(t *testing.T) {
+	srv := esdbtest.New(t)
+	tmp := t.TempDir()
+	cluster := srv.URL() + "&namespace=imports/&state=" + filepath.Join(tmp, "node")
+	pebble := filepath.Join(tmp, "pebble")
+	file := "testdata/interop/fines.xes"
+	mapping := "testdata/interop/fines-mapping.json"
+	a := mustRun(t, "import", "--dir", pebble, "--quiet", "--mapping", mapping, "xes", file)
+	b := mustRun(t, "import", "--store", cluster, "--quiet", "--mapping", mapping, "xes", file)
+	summary := func(s string) string { return regexp.MustCompile(` in [^ ]+ \([0-9]+ events/s\)`).ReplaceAllString(s, "") }
+	if summary(a) != summary(b) {
+		t.Errorf("the import differs between the backends:\n%s\n---\n%s", a, b)
+	}
+	if !strings.Contains(b, "2 traces (1 cases, 1 activity traces), 7 events") {
+		t.Errorf("cluster import:\n%s", b)
+	}
+	xa, xb := filepath.Join(tmp, "a.xes"), filepath.Join(tmp, "b.xes")
+	mustRun(t, "export", "--dir", pebble, "xes", "--out", xa)
+	mustRun(t, "export", "--store", cluster, "xes", "--out", xb)
+	ea, eb := xesEvents(t, xa), xesEvents(t, xb)
+	if len(ea) != 7 || strings.Join(ea, "\n") != strings.Join(eb, "\n") {
+		t.Errorf("exports differ:\n%v\n%v", ea, eb)
+	}
+	mustRun(t, "verify", "--store", cluster)
 }

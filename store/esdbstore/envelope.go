@@ -18,7 +18,7 @@ import (
 // stream in $all — system streams ($...), other applications' streams,
 // other namespaces' — is ignored.
 func streamPattern(ns string) *regexp.Regexp {
-	return regexp.MustCompile(`^` + regexp.QuoteMeta(ns) + `(case|topic|registry)/`)
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(ns) + `(` + strings.Join(events.StreamKinds(), "|") + `)/`)
 }
 
 // envelope is the event metadata (JSON) that carries every envelope field
