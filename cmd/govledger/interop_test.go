@@ -328,7 +328,9 @@ func TestImportExportOnACluster(t *testing.T) {
 	mapping := "testdata/interop/fines-mapping.json"
 	a := mustRun(t, "import", "--dir", pebble, "--quiet", "--mapping", mapping, "xes", file)
 	b := mustRun(t, "import", "--store", cluster, "--quiet", "--mapping", mapping, "xes", file)
-	summary := func(s string) string { return regexp.MustCompile(` in [^ ]+ \([0-9]+ events/s\)`).ReplaceAllString(s, "") }
+	summary := func(s string) string {
+		return regexp.MustCompile(` in [^ ]+ \([0-9]+ events/s\)`).ReplaceAllString(s, "")
+	}
 	if summary(a) != summary(b) {
 		t.Errorf("the import differs between the backends:\n%s\n---\n%s", a, b)
 	}
