@@ -208,8 +208,12 @@ func TestImportXESWithMapping(t *testing.T) {
 		t.Errorf("trace/F-2 (not a case: its first event is not the report): exit %d\n%s", code, out)
 	}
 	sum := processSummary(t, dst)
-	if sum["cases"] != float64(2) || sum["events"] != float64(7) {
+	if sum["cases"] != float64(2) || sum["events"] != float64(7) || sum["variants"] != float64(2) || sum["ended_cases"] != float64(1) {
 		t.Errorf("process on the import: %v", sum)
+	}
+	// F-2 ends with its last event, 18 hours after its first.
+	if d, ok := sum["max_duration_h"].(float64); !ok || d < 17.99 || d > 18.01 {
+		t.Errorf("case duration %v h, want 18", sum["max_duration_h"])
 	}
 	mustRun(t, "verify", "--dir", dst)
 }
