@@ -644,6 +644,15 @@ func (s *Sink) durable(res []ledger.Result) {
 	}
 }
 
+// Abort ends an import that cannot go on: what was handed to the ledger
+// is waited for (it is durable when Abort returns), what is still queued
+// is dropped, and no import.recorded is written. Running the import again
+// writes what is missing.
+func (s *Sink) Abort(ctx context.Context) error {
+	s.pending = nil
+	return s.im.Close(ctx)
+}
+
 // Close writes what is queued, waits until it is durable and records the
 // import (import.recorded, with the log's attributes). After Close the
 // sink must not be used.

@@ -367,3 +367,30 @@ func TestMappingTemplateFailureFallsBack(t *testing.T) {
 		}
 	}
 }
+
+func TestSinkAbortKeepsWhatWasWrittenAndRecordsNothing(t *testing.T) {
+	ctx := context.Background()
+	l, st := newLedger(t)
+	s, err := interop.NewSink(ctx, l, interop.SinkConfig{Format: events.FormatXES, Source: "x.xes", SHA256: strings.Repeat("00", 32), BatchEvents: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range []*interop.Trace{activityTrace("A", "x", "y"), activityTrace("B", "x", "y"), activityTrace("C", "x")} {
+		if err := s.Add(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Abort(ctx); err != nil {
+		t.Fatal(err)
+	}
+	streams := map[string]int{}
+	for _, r := range readAll(t, st) {
+		streams[r.Event.Stream]++
+	}
+	if streams["trace/A"] != 2 || streams["trace/B"] != 2 || streams["trace/C"] != 0 || streams[events.ImportsStream] != 0 {
+		t.Errorf("after Abort: %v; want A and B (written), not C (queued) nor an import record", streams)
+	}
+	if sum := s.Summary(); sum.Traces != 2 || sum.Events != 4 {
+		t.Errorf("summary %+v", sum)
+	}
+}

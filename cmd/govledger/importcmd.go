@@ -195,7 +195,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		err = fmt.Errorf("%s changed while it was imported (sha256 %s, then %s): run the import again on a file nobody writes", fs.Arg(1), check.digest, again.digest)
 	}
 	if err != nil {
-		return err
+		if aerr := sink.Abort(context.WithoutCancel(ctx)); aerr != nil {
+			return fmt.Errorf("%w (and stopping: %v)", err, aerr)
+		}
+		sum := sink.Summary()
+		return fmt.Errorf("%w; %d traces (%d events) were written and stay: run the same import again to finish it", err, sum.Traces, sum.Events+sum.Duplicates)
 	}
 	sum, err := sink.Close(ctx, again.log)
 	if err != nil {
