@@ -13,31 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/csvlog"
-	"github.com/govledger/govledger/ledger"
-	"github.com/govledger/govledger/privacy"
-	"github.com/govledger/govledger/sim"
-	"github.com/govledger/govledger/store/memstore"
 )
-
-// simulated returns a store holding a few simulated days of a district,
-// written through the ledger with personal fields sealed.
-func simulated(t testing.TB, cases int) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.Run(ctx, l, clock, sim.Config{Seed: 3, Cases: cases, Days: 3}, nil); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // caseFacts is what a round trip must keep of a case.
 type caseFacts struct {
@@ -155,7 +136,7 @@ func importAll(t *testing.T, in []byte, m csvlog.Mapping) []*interop.Trace {
 }
 
 func TestRoundTripSimulatedLedger(t *testing.T) {
-	st := simulated(t, 400)
+	st := interoptest.Simulated(t, 400, 0)
 	src := interop.StoreSource(st)
 	want := facts(t, src)
 	closed := 0
@@ -252,7 +233,7 @@ func TestRoundTripSimulatedLedger(t *testing.T) {
 }
 
 func TestWriteColumns(t *testing.T) {
-	st := simulated(t, 60)
+	st := interoptest.Simulated(t, 60, 0)
 	src := interop.StoreSource(st)
 	t.Run("nyc header, no personal text", func(t *testing.T) {
 		var out bytes.Buffer
@@ -404,7 +385,7 @@ func TestWriteErrors(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := csvlog.Write(ctx, &bytes.Buffer{}, interop.StoreSource(simulated(t, 20)), csvlog.DefaultMapping())
+		_, err := csvlog.Write(ctx, &bytes.Buffer{}, interop.StoreSource(interoptest.Simulated(t, 20, 0)), csvlog.DefaultMapping())
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v, want context.Canceled", err)
 		}

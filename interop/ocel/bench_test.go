@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/ocel"
 )
@@ -13,7 +15,7 @@ import (
 // case only reads and decodes the records: the limit the writer works
 // against.
 func BenchmarkWrite(b *testing.B) {
-	src := interop.StoreSource(simulated(b, 3000))
+	src := interop.StoreSource(interoptest.Simulated(b, 3000, 6))
 	ctx := context.Background()
 	n := 0
 	if err := src.Records(ctx, func(interop.Record) error { n++; return nil }); err != nil {

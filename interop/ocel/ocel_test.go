@@ -11,13 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/ocel"
-	"github.com/govledger/govledger/ledger"
-	"github.com/govledger/govledger/privacy"
-	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store/memstore"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -87,40 +86,7 @@ func story(t testing.TB) *memstore.Store {
 		Trace: &events.TraceInfo{Name: "invoice 1"},
 	})
 	s.Draft(events.TraceStream("X-1"), eventstest.System, &events.ActivityRecorded{Activity: "case.closed", Last: true})
-	return write(t, s.Drafts())
-}
-
-// write appends drafts one by one through a sealing ledger.
-func write(t testing.TB, drafts []events.Draft) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	l, err := ledger.New(ctx, st, ledger.Config{KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range drafts {
-		if _, err := l.Append(ctx, d.Stream, ledger.Any, d); err != nil {
-			t.Fatalf("append %s %s: %v", d.Stream, d.Payload.EventType(), err)
-		}
-	}
-	return st
-}
-
-// simulated returns a store holding a few simulated days of a district.
-func simulated(t testing.TB, cases int) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.Run(ctx, l, clock, sim.Config{Seed: 3, Cases: cases, Days: 3, Topics: 6}, nil); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return interoptest.Write(t, s.Drafts())
 }
 
 func export(t testing.TB, st *memstore.Store, cfg ocel.Config) ([]byte, ocel.Stats) {
@@ -218,7 +184,7 @@ func TestValidAgainstPublishedSchema(t *testing.T) {
 	if err := validate(t, sch, b); err != nil {
 		t.Fatalf("story export invalid: %v", err)
 	}
-	b, stats := export(t, simulated(t, 300), ocel.Config{})
+	b, stats := export(t, interoptest.Simulated(t, 300, 6), ocel.Config{})
 	if err := validate(t, sch, b); err != nil {
 		t.Fatalf("simulated export invalid: %v", err)
 	}
@@ -394,7 +360,7 @@ func TestNoPersonalText(t *testing.T) {
 		})
 	}
 	// The simulation seals every reporter's description and address.
-	b, _ := export(t, simulated(t, 200), ocel.Config{})
+	b, _ := export(t, interoptest.Simulated(t, 200, 6), ocel.Config{})
 	for _, s := range []string{"sealed", "Building "} {
 		if bytes.Contains(b, []byte(s)) {
 			t.Errorf("simulated output contains %q", s)
@@ -535,13 +501,13 @@ func TestNativeValues(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	st := simulated(t, 300)
+	st := interoptest.Simulated(t, 300, 6)
 	a, _ := export(t, st, ocel.Config{})
 	b, _ := export(t, st, ocel.Config{})
 	if !bytes.Equal(a, b) {
 		t.Fatal("two exports of one ledger differ")
 	}
-	c, _ := export(t, simulated(t, 300), ocel.Config{})
+	c, _ := export(t, interoptest.Simulated(t, 300, 6), ocel.Config{})
 	if !bytes.Equal(a, c) {
 		t.Fatal("exports of two identical ledgers differ")
 	}
@@ -578,7 +544,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestErrors(t *testing.T) {
-	st := simulated(t, 300)
+	st := interoptest.Simulated(t, 300, 6)
 	t.Run("writer", func(t *testing.T) {
 		_, err := ocel.Write(context.Background(), &failingWriter{n: 100}, interop.StoreSource(st), ocel.Config{})
 		if err == nil || !strings.HasPrefix(err.Error(), "ocel: write:") || !errorsIs(err, os.ErrClosed) {
@@ -618,7 +584,7 @@ func (s *watched) Records(ctx context.Context, fn func(interop.Record) error) er
 }
 
 func TestStreamsEvents(t *testing.T) {
-	src := interop.StoreSource(simulated(t, 300))
+	src := interop.StoreSource(interoptest.Simulated(t, 300, 6))
 	n := 0
 	if err := src.Records(context.Background(), func(interop.Record) error { n++; return nil }); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/open311"
 )
@@ -14,7 +16,7 @@ import (
 // case only reads and decodes the records: the limit the writers work
 // against.
 func BenchmarkWrite(b *testing.B) {
-	src := interop.StoreSource(simulated(b, 3000))
+	src := interop.StoreSource(interoptest.Simulated(b, 3000, 4))
 	ctx := context.Background()
 	n := 0
 	if err := src.Records(ctx, func(interop.Record) error { n++; return nil }); err != nil {
@@ -46,7 +48,7 @@ func BenchmarkWrite(b *testing.B) {
 // BenchmarkReader reads the requests exported from a simulated ledger of
 // 3000 cases.
 func BenchmarkReader(b *testing.B) {
-	data, _ := run(b, requests, simulated(b, 3000), open311.Config{})
+	data, _ := run(b, requests, interoptest.Simulated(b, 3000, 4), open311.Config{})
 	n := 0
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {

@@ -11,13 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/open311"
-	"github.com/govledger/govledger/ledger"
-	"github.com/govledger/govledger/privacy"
-	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store/memstore"
 )
 
@@ -81,40 +80,7 @@ func story(t testing.TB) *memstore.Store {
 	r.Accepted(eventstest.Environment)
 	r.Resolved(eventstest.Environment, events.OutcomeExplained)
 	r.Reopened()
-	return write(t, s.Drafts())
-}
-
-// write appends drafts one by one through a sealing ledger.
-func write(t testing.TB, drafts []events.Draft) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	l, err := ledger.New(ctx, st, ledger.Config{KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range drafts {
-		if _, err := l.Append(ctx, d.Stream, ledger.Any, d); err != nil {
-			t.Fatalf("append %s %s: %v", d.Stream, d.Payload.EventType(), err)
-		}
-	}
-	return st
-}
-
-// simulated returns a store holding a few simulated days of a district.
-func simulated(t testing.TB, cases int) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.Run(ctx, l, clock, sim.Config{Seed: 3, Cases: cases, Days: 3, Topics: 4}, nil); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return interoptest.Write(t, s.Drafts())
 }
 
 type writer func(context.Context, *bytes.Buffer, interop.Source, open311.Config) (open311.Stats, error)
@@ -297,14 +263,14 @@ func TestNoSealedOrPersonalText(t *testing.T) {
 			}
 		})
 	}
-	b, _ := run(t, requests, simulated(t, 300), open311.Config{})
+	b, _ := run(t, requests, interoptest.Simulated(t, 300, 4), open311.Config{})
 	if bytes.Contains(b, []byte("sealed")) {
 		t.Error("simulated export contains a sealed field")
 	}
 }
 
 func TestDeterministic(t *testing.T) {
-	st := simulated(t, 300)
+	st := interoptest.Simulated(t, 300, 4)
 	for _, fn := range []writer{requests, history} {
 		a, _ := run(t, fn, st, open311.Config{})
 		b, _ := run(t, fn, st, open311.Config{})
@@ -315,7 +281,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestSimulatedStatuses(t *testing.T) {
-	st := simulated(t, 300)
+	st := interoptest.Simulated(t, 300, 4)
 	b, stats := run(t, requests, st, open311.Config{})
 	reqs := decode[request](t, b)
 	if stats.Requests != 300 || len(reqs) != 300 {
@@ -355,7 +321,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteErrors(t *testing.T) {
-	st := simulated(t, 300)
+	st := interoptest.Simulated(t, 300, 4)
 	for name, fn := range map[string]func(context.Context, *failingWriter) error{
 		"requests": func(ctx context.Context, w *failingWriter) error {
 			_, err := open311.WriteRequests(ctx, w, interop.StoreSource(st), open311.Config{})
@@ -400,7 +366,7 @@ func (s *watched) Records(ctx context.Context, fn func(interop.Record) error) er
 }
 
 func TestHistoryStreams(t *testing.T) {
-	src := interop.StoreSource(simulated(t, 300))
+	src := interop.StoreSource(interoptest.Simulated(t, 300, 4))
 	n := 0
 	if err := src.Records(context.Background(), func(interop.Record) error { n++; return nil }); err != nil {
 		t.Fatal(err)

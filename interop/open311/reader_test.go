@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/open311"
@@ -279,7 +281,7 @@ func TestReaderBoundsOneRequest(t *testing.T) {
 
 // TestRoundTrip exports a simulated ledger's requests and reads them back.
 func TestRoundTrip(t *testing.T) {
-	b, _ := run(t, requests, simulated(t, 300), open311.Config{})
+	b, _ := run(t, requests, interoptest.Simulated(t, 300, 4), open311.Config{})
 	want := decode[request](t, b)
 	r, err := open311.NewReader(bytes.NewReader(b), open311.ReaderConfig{})
 	if err != nil {

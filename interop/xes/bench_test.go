@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/xes"
 	"github.com/govledger/govledger/store"
@@ -191,7 +193,7 @@ func BenchmarkReader(b *testing.B) {
 // reads them. Write's events/s counts the events written (case streams).
 func BenchmarkWrite(b *testing.B) {
 	ctx := context.Background()
-	st := simulated(b, 300)
+	st := interoptest.Simulated(b, 300, 0)
 	n := 0
 	if err := st.ReadAll(ctx, 1, func(store.Record) error { n++; return nil }); err != nil {
 		b.Fatal(err)

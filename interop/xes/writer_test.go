@@ -11,32 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/govledger/govledger/interop/interoptest"
+
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/xes"
 	"github.com/govledger/govledger/ledger"
-	"github.com/govledger/govledger/privacy"
-	"github.com/govledger/govledger/sim"
 	"github.com/govledger/govledger/store/memstore"
 )
-
-// simulated returns a store holding a few simulated days of a district,
-// written through the ledger with personal fields sealed.
-func simulated(t testing.TB, cases int) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := memstore.New()
-	clock := sim.NewClock(time.Time{})
-	l, err := ledger.New(ctx, st, ledger.Config{Clock: clock.Now, KeyStore: privacy.NewMemKeys(sim.KeySource(3))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sim.Run(ctx, l, clock, sim.Config{Seed: 3, Cases: cases, Days: 3}, nil); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 type stored struct {
 	typ string
@@ -45,7 +28,7 @@ type stored struct {
 
 func TestWriteSimulatedRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	st := simulated(t, 40)
+	st := interoptest.Simulated(t, 40, 0)
 	src := interop.StoreSource(st)
 
 	// What the ledger holds: case streams in first-appearance order.
@@ -370,7 +353,7 @@ func (f *failWriter) Write(p []byte) (int, error) {
 
 func TestWriteErrors(t *testing.T) {
 	ctx := context.Background()
-	src := interop.StoreSource(simulated(t, 5))
+	src := interop.StoreSource(interoptest.Simulated(t, 5, 0))
 	if _, err := xes.Write(ctx, &failWriter{n: 1000}, src, xes.WriterConfig{}); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("write error: %v", err)
 	}
