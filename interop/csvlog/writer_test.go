@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/interop/csvlog"
+	"github.com/govledger/govledger/interop/interoptest"
 )
 
 // caseFacts is what a round trip must keep of a case.

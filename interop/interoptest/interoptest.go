@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/govledger/govledger/events"
+	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/ledger"
 	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
@@ -48,4 +49,45 @@ func Write(t testing.TB, drafts []events.Draft) *memstore.Store {
 		}
 	}
 	return st
+}
+
+// Plaintexts SealedCase seals: none may appear in an export.
+const (
+	SecretDescription = "Water pouring from the flat of Mrs Jasmine Wang"
+	SecretAddress     = "Flat 3, 17 Jasmine Road"
+	SecretComment     = "The worker was rude to Jasmine"
+)
+
+// SealedCase tells case C-1 through its whole life, with its reporter's
+// description and address and its respondent's comment sealed: reported
+// with coordinates, dispatched to the wrong unit, returned, dispatched
+// again, accepted, contacted, extended, resolved, rated unsatisfied,
+// reopened, resolved again and closed; and C-2, merged into it. The story
+// needs the district (s.District()).
+func SealedCase(s *eventstest.Story) {
+	c := s.Case("C-1")
+	lat, lon := 31.23, 121.47
+	c.ReportedWith(&events.CaseReported{
+		Channel: events.ChannelHotline, Category: eventstest.Leak,
+		Location:       events.Location{Street: eventstest.Street1, Community: eventstest.Community1, Grid: eventstest.Grid1, Address: events.Plain(SecretAddress), Lat: &lat, Lon: &lon},
+		Reporter:       "S-C-1",
+		Description:    events.Plain(SecretDescription),
+		DeadlinePolicy: "standard-5wd",
+	})
+	c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeManual)
+	c.Returned(eventstest.Roads, events.ReasonWrongArea)
+	c.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)
+	c.Accepted(eventstest.Water)
+	c.Contacted(eventstest.Water)
+	c.Extended(72 * time.Hour)
+	c.Resolved(eventstest.Water, events.OutcomeFixed)
+	s.Draft(c.Stream, eventstest.Dispatcher, &events.CaseRated{Contacted: true, Solved: false, Satisfaction: events.Unsatisfied, Valid: true, Respondent: "S-C-1", Comment: events.Plain(SecretComment)})
+	c.Reopened()
+	c.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)
+	c.Accepted(eventstest.Water)
+	c.Resolved(eventstest.Water, events.OutcomeFixed)
+	c.Closed()
+	d := s.Case("C-2")
+	d.Reported(events.ChannelApp, eventstest.Leak)
+	d.Merged("C-1")
 }

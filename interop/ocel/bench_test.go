@@ -5,9 +5,8 @@ import (
 	"io"
 	"testing"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/ocel"
 )
 

@@ -6,9 +6,8 @@ import (
 	"io"
 	"testing"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/open311"
 )
 

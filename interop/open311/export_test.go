@@ -11,20 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/open311"
 	"github.com/govledger/govledger/store/memstore"
 )
 
 // Plaintexts the story seals: none may appear in an export.
 const (
-	secretDescription = "Water pouring from the flat of Mrs Jasmine Wang"
-	secretAddress     = "Flat 3, 17 Jasmine Road"
-	secretComment     = "The worker was rude to Jasmine"
+	secretDescription = interoptest.SecretDescription
+	secretAddress     = interoptest.SecretAddress
+	secretComment     = interoptest.SecretComment
 	patrolAddress     = "Corner of Elm St and 5th"
 )
 
@@ -41,31 +40,7 @@ func story(t testing.TB) *memstore.Store {
 	t.Helper()
 	s := eventstest.New()
 	s.District()
-	c := s.Case("C-1")
-	lat, lon := 31.23, 121.47
-	c.ReportedWith(&events.CaseReported{
-		Channel: events.ChannelHotline, Category: eventstest.Leak,
-		Location:       events.Location{Street: eventstest.Street1, Community: eventstest.Community1, Grid: eventstest.Grid1, Address: events.Plain(secretAddress), Lat: &lat, Lon: &lon},
-		Reporter:       "S-C-1",
-		Description:    events.Plain(secretDescription),
-		DeadlinePolicy: "standard-5wd",
-	})
-	c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeManual)
-	c.Returned(eventstest.Roads, events.ReasonWrongArea)
-	c.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)
-	c.Accepted(eventstest.Water)
-	c.Contacted(eventstest.Water)
-	c.Extended(72 * time.Hour)
-	c.Resolved(eventstest.Water, events.OutcomeFixed)
-	s.Draft(c.Stream, eventstest.Dispatcher, &events.CaseRated{Contacted: true, Solved: false, Satisfaction: events.Unsatisfied, Valid: true, Respondent: "S-C-1", Comment: events.Plain(secretComment)})
-	c.Reopened()
-	c.Dispatched(eventstest.Center, eventstest.Water, events.ModeRule)
-	c.Accepted(eventstest.Water)
-	c.Resolved(eventstest.Water, events.OutcomeFixed)
-	c.Closed()
-	d := s.Case("C-2")
-	d.Reported(events.ChannelApp, eventstest.Leak)
-	d.Merged("C-1")
+	interoptest.SealedCase(s)
 	p := s.Case("C-3")
 	p.ReportedWith(&events.CaseReported{
 		Channel: events.ChannelGridPatrol, Category: eventstest.Pothole,

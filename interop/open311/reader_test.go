@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/open311"
 )
 

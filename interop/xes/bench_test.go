@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/xes"
 	"github.com/govledger/govledger/store"
 )

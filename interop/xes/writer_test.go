@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/govledger/govledger/interop/interoptest"
-
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
 	"github.com/govledger/govledger/interop"
+	"github.com/govledger/govledger/interop/interoptest"
 	"github.com/govledger/govledger/interop/xes"
 	"github.com/govledger/govledger/ledger"
 	"github.com/govledger/govledger/store/memstore"
