@@ -5,11 +5,13 @@ package interoptest
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/govledger/govledger/events"
 	"github.com/govledger/govledger/events/eventstest"
+	"github.com/govledger/govledger/interop"
 	"github.com/govledger/govledger/ledger"
 	"github.com/govledger/govledger/privacy"
 	"github.com/govledger/govledger/sim"
@@ -90,4 +92,54 @@ func SealedCase(s *eventstest.Story) {
 	d := s.Case("C-2")
 	d.Reported(events.ChannelApp, eventstest.Leak)
 	d.Merged("C-1")
+}
+
+// Count returns the number of records src holds.
+func Count(t testing.TB, src interop.Source) int {
+	t.Helper()
+	n := 0
+	if err := src.Records(context.Background(), func(interop.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// WrittenBeforeEnd runs write over src and returns how many bytes it had
+// written when src delivered its last record, and how many in all. A
+// writer that streams has written most of its output by then; one that
+// holds everything until the end has written nothing.
+func WrittenBeforeEnd(t testing.TB, src interop.Source, write func(io.Writer, interop.Source) error) (atLast, total int) {
+	t.Helper()
+	w := &CountingWriter{}
+	ws := &watched{Source: src, w: w, last: Count(t, src)}
+	if err := write(w, ws); err != nil {
+		t.Fatal(err)
+	}
+	return ws.atLast, w.N
+}
+
+// CountingWriter counts the bytes written to it and keeps none.
+type CountingWriter struct{ N int }
+
+// Write implements io.Writer.
+func (w *CountingWriter) Write(p []byte) (int, error) { w.N += len(p); return len(p), nil }
+
+// watched is a source that notes how much the writer had written when the
+// last record was delivered.
+type watched struct {
+	interop.Source
+	w         *CountingWriter
+	last      int
+	atLast    int
+	delivered int
+}
+
+func (s *watched) Records(ctx context.Context, fn func(interop.Record) error) error {
+	return s.Source.Records(ctx, func(r interop.Record) error {
+		s.delivered++
+		if s.delivered == s.last {
+			s.atLast = s.w.N
+		}
+		return fn(r)
+	})
 }

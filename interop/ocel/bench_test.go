@@ -2,7 +2,6 @@ package ocel_test
 
 import (
 	"context"
-	"io"
 	"testing"
 
 	"github.com/govledger/govledger/interop"
@@ -33,20 +32,14 @@ func BenchmarkWrite(b *testing.B) {
 		cfg  ocel.Config
 	}{{"strings", ocel.Config{}}, {"native", ocel.Config{NativeValues: true}}} {
 		b.Run(tt.name, func(b *testing.B) {
-			var cw countingWriter
+			var cw interoptest.CountingWriter
 			for b.Loop() {
 				if _, err := ocel.Write(ctx, &cw, src, tt.cfg); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
-			b.ReportMetric(float64(cw.n)/float64(b.N)/float64(n), "bytes/event")
+			b.ReportMetric(float64(cw.N)/float64(b.N)/float64(n), "bytes/event")
 		})
 	}
 }
-
-type countingWriter struct{ n int }
-
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
-
-var _ io.Writer = (*countingWriter)(nil)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -538,39 +539,14 @@ func TestErrors(t *testing.T) {
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
-// watched is a source that notes how much the writer had written when the
-// last record was delivered.
-type watched struct {
-	interop.Source
-	w         *countingWriter
-	last      int
-	atLast    int
-	delivered int
-}
-
-func (s *watched) Records(ctx context.Context, fn func(interop.Record) error) error {
-	return s.Source.Records(ctx, func(r interop.Record) error {
-		s.delivered++
-		if s.delivered == s.last {
-			s.atLast = s.w.n
-		}
-		return fn(r)
-	})
-}
-
 func TestStreamsEvents(t *testing.T) {
 	src := interop.StoreSource(interoptest.Simulated(t, 300, 6))
-	n := 0
-	if err := src.Records(context.Background(), func(interop.Record) error { n++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	cw := &countingWriter{}
-	ws := &watched{Source: src, w: cw, last: n}
-	if _, err := ocel.Write(context.Background(), cw, ws, ocel.Config{}); err != nil {
-		t.Fatal(err)
-	}
+	atLast, total := interoptest.WrittenBeforeEnd(t, src, func(w io.Writer, src interop.Source) error {
+		_, err := ocel.Write(context.Background(), w, src, ocel.Config{})
+		return err
+	})
 	// all but the write buffer of the events was out before the source ended
-	if ws.atLast < cw.n/2 {
-		t.Fatalf("%d of %d bytes written when the last event was read: events are not streamed", ws.atLast, cw.n)
+	if atLast < total/2 {
+		t.Fatalf("%d of %d bytes written when the last event was read: events are not streamed", atLast, total)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"reflect"
 	"strings"
@@ -316,42 +317,13 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-type countingWriter struct{ n int }
-
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
-
-// watched is a source that notes how much the writer had written when the
-// last record was delivered.
-type watched struct {
-	interop.Source
-	w         *countingWriter
-	last      int
-	atLast    int
-	delivered int
-}
-
-func (s *watched) Records(ctx context.Context, fn func(interop.Record) error) error {
-	return s.Source.Records(ctx, func(r interop.Record) error {
-		s.delivered++
-		if s.delivered == s.last {
-			s.atLast = s.w.n
-		}
-		return fn(r)
-	})
-}
-
 func TestHistoryStreams(t *testing.T) {
 	src := interop.StoreSource(interoptest.Simulated(t, 300, 4))
-	n := 0
-	if err := src.Records(context.Background(), func(interop.Record) error { n++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	cw := &countingWriter{}
-	ws := &watched{Source: src, w: cw, last: n}
-	if _, err := open311.WriteHistory(context.Background(), cw, ws, open311.Config{}); err != nil {
-		t.Fatal(err)
-	}
-	if ws.atLast < cw.n/2 {
-		t.Fatalf("%d of %d bytes written when the last event was read: the history is not streamed", ws.atLast, cw.n)
+	atLast, total := interoptest.WrittenBeforeEnd(t, src, func(w io.Writer, src interop.Source) error {
+		_, err := open311.WriteHistory(context.Background(), w, src, open311.Config{})
+		return err
+	})
+	if atLast < total/2 {
+		t.Fatalf("%d of %d bytes written when the last event was read: the history is not streamed", atLast, total)
 	}
 }
