@@ -508,10 +508,7 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 		}
 		typ, ok := attrType(sc.name)
 		if !ok || sk != nil {
-			if _, hasKey := r.attr("key"); !ok && hasKey && sk == nil {
-				sk = &skipped{"unknown attribute type", fmt.Sprintf("line %d: <%s>", sc.tokLine, sc.name)}
-			}
-			if err := r.skipElement(); err != nil {
+			if err := r.passOver(ok, &sk); err != nil {
 				return nil, err
 			}
 			continue
@@ -553,6 +550,16 @@ func (r *Reader) readTrace(line int) (*interop.Trace, error) {
 	return t, nil
 }
 
+// passOver skips the element just started, which is not an attribute
+// (isAttr false) or comes after the reason to skip the trace was found.
+// An element with a key but of no attribute type is that reason.
+func (r *Reader) passOver(isAttr bool, sk **skipped) error {
+	if _, hasKey := r.attr("key"); !isAttr && hasKey && *sk == nil {
+		*sk = &skipped{"unknown attribute type", fmt.Sprintf("line %d: <%s>", r.sc.tokLine, r.sc.name)}
+	}
+	return r.skipElement()
+}
+
 // readEvent reads the event just started.
 func (r *Reader) readEvent(ev *event) (*skipped, error) {
 	sc := r.sc
@@ -570,10 +577,7 @@ func (r *Reader) readEvent(ev *event) (*skipped, error) {
 		}
 		typ, ok := attrType(sc.name)
 		if !ok || sk != nil {
-			if _, hasKey := r.attr("key"); !ok && hasKey && sk == nil {
-				sk = &skipped{"unknown attribute type", fmt.Sprintf("line %d: <%s>", sc.tokLine, sc.name)}
-			}
-			if err := r.skipElement(); err != nil {
+			if err := r.passOver(ok, &sk); err != nil {
 				return nil, err
 			}
 			continue
