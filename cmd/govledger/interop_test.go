@@ -350,3 +350,26 @@ func TestImportExportOnACluster(t *testing.T) {
 	}
 	mustRun(t, "verify", "--store", cluster)
 }
+
+// --prefix keeps two logs with the same case ids apart; standard input
+// works as a file.
+func TestImportPrefixAndStdin(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "ledger")
+	data, err := os.ReadFile("testdata/interop/fines.xes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "import", "--dir", dst, "--quiet", "xes", "testdata/interop/fines.xes")
+	code, out, errOut := runCLI(t, string(data), "import", "--dir", dst, "--quiet", "--prefix", "2025:", "xes", "-")
+	if code != exitOK || !strings.Contains(out, "import xes -: 2 traces (0 cases, 2 activity traces), 7 events") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, stream := range []string{"trace/F-1", "trace/2025:F-1", "trace/2025:F-2"} {
+		if code, out, _ := runCLI(t, "", "show", "--dir", dst, stream); code != exitOK || !strings.Contains(out, "activity.recorded") {
+			t.Errorf("show %s: exit %d\n%s", stream, code, out)
+		}
+	}
+	if got := processSummary(t, dst)["cases"]; got != float64(4) {
+		t.Errorf("%v cases, want the 2 traces of each import", got)
+	}
+}
