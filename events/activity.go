@@ -135,12 +135,41 @@ func CheckAttrValue(typ, v string) error {
 
 func validateAttrs(field string, attrs []Attribute) error {
 	n := 0
+	if attrsOK(attrs, 1, &n) {
+		return nil // the common case, without building field names
+	}
+	return validateAttrsSlow(field, attrs)
+}
+
+// validateAttrsSlow validates attrs and names the field that fails.
+func validateAttrsSlow(field string, attrs []Attribute) error {
+	n := 0
 	for i := range attrs {
 		if err := attrs[i].validate(fmt.Sprintf("%s[%d]", field, i), 1, &n); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// attrsOK reports whether attrs (at depth) would pass validate, without
+// saying why not: validateAttrs then takes the slow path for the error.
+func attrsOK(attrs []Attribute, depth int, n *int) bool {
+	for i := range attrs {
+		a := &attrs[i]
+		*n++
+		if depth > MaxAttrDepth {
+			return false
+		}
+		if *n > MaxAttrs || a.Key == "" || len(a.Key) > MaxTextBytes || len(a.Value) > MaxTextBytes ||
+			!utf8.ValidString(a.Key) || !utf8.ValidString(a.Value) || CheckAttrValue(a.Type, a.Value) != nil {
+			return false
+		}
+		if !attrsOK(a.Children, depth+1, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseXSDateTime parses an xs:dateTime as XES writes it: a date and time

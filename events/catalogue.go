@@ -113,6 +113,13 @@ func encodePayload(p Payload, sealed bool) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if a, ok := p.(*ActivityRecorded); ok {
+		b := appendActivity(make([]byte, 0, 256), a)
+		if len(b) > MaxPayloadBytes {
+			return nil, fmt.Errorf("%w: %s payload is %d bytes, limit %d", ErrTooLarge, p.EventType(), len(b), MaxPayloadBytes)
+		}
+		return b, nil
+	}
 	e := encoders.Get().(*payloadEncoder)
 	defer e.release()
 	if err := e.enc.Encode(p); err != nil {
