@@ -19,6 +19,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzDecodeRecord -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzDecodeStored -fuzztime 60s ./events/
+	go test -run '^$$' -fuzz FuzzAppendActivity -fuzztime 60s ./events/
 	go test -run '^$$' -fuzz FuzzParseCheckpoint -fuzztime 60s ./integrity/
 	go test -run '^$$' -fuzz FuzzReadLine -fuzztime 60s ./bundle/
 	go test -run '^$$' -fuzz FuzzOpenBundle -fuzztime 60s -fuzzminimizetime 1s ./bundle/  # each new input is minimised for 60s by default
