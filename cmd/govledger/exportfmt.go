@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/govledger/govledger/interop"
@@ -91,8 +92,23 @@ func exportTo(ctx context.Context, e *env, s store.Store, name, out string, mapp
 		abort()
 		return err
 	}
-	src := interop.StoreSource(s)
+	src := &progressSource{Source: interop.StoreSource(s)}
 	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				n := src.n.Load()
+				fmt.Fprintf(e.stderr, "export %s: %d events read (%.0f events/s)\n", name, n, float64(n)/time.Since(start).Seconds())
+			}
+		}
+	}()
 	if err := f.write(ctx, main, src, mapping, extra); err != nil {
 		abort()
 		return fmt.Errorf("export %s: %w", name, err)
@@ -118,6 +134,56 @@ func exportTo(ctx context.Context, e *env, s store.Store, name, out string, mapp
 		}
 	}
 	return nil
+}
+
+// progressSource counts the records an exporter has read, for the
+// progress lines; it keeps the capabilities of the source it wraps.
+type progressSource struct {
+	interop.Source
+	n atomic.Int64
+}
+
+func (p *progressSource) count(fn func(interop.Record) error) func(interop.Record) error {
+	return func(r interop.Record) error {
+		p.n.Add(1)
+		return fn(r)
+	}
+}
+
+func (p *progressSource) Records(ctx context.Context, fn func(interop.Record) error) error {
+	return p.Source.Records(ctx, p.count(fn))
+}
+
+func (p *progressSource) Stream(ctx context.Context, stream string, fn func(interop.Record) error) error {
+	return p.Source.Stream(ctx, stream, p.count(fn))
+}
+
+// Streams implements interop.StreamsReader when the source does.
+func (p *progressSource) Streams(ctx context.Context, streams []string, fn func(interop.Record) error) error {
+	if m, ok := p.Source.(interop.StreamsReader); ok {
+		return m.Streams(ctx, streams, p.count(fn))
+	}
+	for _, st := range streams {
+		if err := p.Stream(ctx, st, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StreamNames implements interop.StreamLister when the source does.
+func (p *progressSource) StreamNames(ctx context.Context, fn func(string) error) error {
+	if l, ok := p.Source.(interop.StreamLister); ok {
+		return l.StreamNames(ctx, fn)
+	}
+	seen := map[string]bool{}
+	return p.Source.Records(ctx, func(r interop.Record) error {
+		if seen[r.Event.Stream] {
+			return nil
+		}
+		seen[r.Event.Stream] = true
+		return fn(r.Event.Stream)
+	})
 }
 
 // atomicFile is written beside its final name and renamed into place.
