@@ -23,6 +23,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseCheckpoint -fuzztime 60s ./integrity/
 	go test -run '^$$' -fuzz FuzzReadLine -fuzztime 60s ./bundle/
 	go test -run '^$$' -fuzz FuzzOpenBundle -fuzztime 60s -fuzzminimizetime 1s ./bundle/  # each new input is minimised for 60s by default
+	go test -run '^$$' -fuzz FuzzMapping -fuzztime 60s ./interop/
 	go test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./interop/xes/
 	go test -run '^$$' -fuzz FuzzFastTime -fuzztime 60s ./interop/xes/
 	go test -run '^$$' -fuzz FuzzDataAttrs -fuzztime 60s ./interop/xes/
