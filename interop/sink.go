@@ -497,7 +497,7 @@ func (s *Sink) flush(ctx context.Context) error {
 }
 
 // minBatchEvents is the smallest call flush shrinks to.
-const minBatchEvents = 64
+const minBatchEvents = 16
 
 func (s *Sink) write(ctx context.Context, traces []pendingTrace) error {
 	for len(traces) > 0 {
