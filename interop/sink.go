@@ -505,10 +505,19 @@ func (s *Sink) write(ctx context.Context, traces []pendingTrace) error {
 		for i := range traces {
 			batches[i] = traces[i].batch
 		}
-		err := s.im.Append(ctx, batches...)
+		// The traces are independent: the ledger leaves out those it
+		// refuses and writes the others in one call.
+		refused, err := s.im.AppendEach(ctx, batches...)
+		for _, re := range refused {
+			if err := s.refusedTrace(traces, re); err != nil {
+				return err
+			}
+		}
 		if err == nil {
 			return nil
 		}
+		// A store that cannot pipeline takes the call whole or refuses
+		// it whole: take the refused trace out and try again.
 		var re *ledger.RuleError
 		if !errors.As(err, &re) {
 			return fmt.Errorf("interop: import: %w", err)
@@ -539,6 +548,23 @@ func (s *Sink) write(ctx context.Context, traces []pendingTrace) error {
 		}
 	}
 	return nil
+}
+
+// refusedTrace handles the refusal of one of traces.
+func (s *Sink) refusedTrace(traces []pendingTrace, re *ledger.RuleError) error {
+	for i := range traces {
+		if traces[i].batch.Stream == re.Stream {
+			fb, err := s.fallback(traces[i].t, re)
+			if err != nil {
+				return err
+			}
+			if fb != nil {
+				s.fallbacks = append(s.fallbacks, *fb)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("interop: import: the ledger refused %s, which was not in the call: %w", re.Stream, re)
 }
 
 // fallback handles a refused trace: a case trace becomes an activity

@@ -197,6 +197,36 @@ type call struct {
 	prepared []events.Event   // unsealed events, by draft
 	payloads []events.Payload // by draft
 	sealed   []events.Event   // scratch for the sealed events of an attempt
+	// suspects are the batches an attempt without lookups found breaking
+	// a rule or their expected version (retryWithLookup): the first only,
+	// or, with skipSuspects, every one, the attempt going on without them.
+	suspects     []int
+	skipSuspects bool
+}
+
+// dropStream returns c without stream's batch, its drafts as prepared.
+func (c *call) dropStream(stream string) *call {
+	return c.subset(func(bi int) bool { return c.batches[bi].Stream != stream })
+}
+
+// subset returns a call of the batches of c that keep says to keep, with
+// their drafts as prepared: nothing is encoded again.
+func (c *call) subset(keep func(bi int) bool) *call {
+	n := &call{skipSuspects: c.skipSuspects}
+	for bi, b := range c.batches {
+		if !keep(bi) {
+			continue
+		}
+		lo, hi := c.drafts(bi)
+		n.batches = append(n.batches, b)
+		n.prepared = append(n.prepared, c.prepared[lo:hi]...)
+		n.payloads = append(n.payloads, c.payloads[lo:hi]...)
+	}
+	n.at = make([]int, len(n.batches)+1)
+	for bi, b := range n.batches {
+		n.at[bi+1] = n.at[bi] + len(b.Drafts)
+	}
+	return n
 }
 
 func newCall(batches []Batch, total int) *call {
@@ -365,6 +395,7 @@ type staged struct {
 // stage checks and seals an attempt without writing it. A refusal found
 // without lookups comes back as retryWithLookup and no error.
 func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retry, error) {
+	c.suspects = c.suspects[:0]
 	batches, n := c.batches, len(c.prepared)
 	results := make([]Result, len(batches))
 	positions, versions := make([]uint64, n), make([]uint64, n)
@@ -459,6 +490,11 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 		}
 		if !b.Expect.IsAny() && b.Expect.Version() != st.version {
 			if !lookup {
+				c.suspects = append(c.suspects, bi)
+				if c.skipSuspects {
+					delete(byStream, b.Stream)
+					continue
+				}
 				return nil, retryWithLookup, nil
 			}
 			return nil, noRetry, &RuleError{Stream: b.Stream, ID: c.prepared[lo].ID, Type: c.prepared[lo].Type, Rule: "wrong-expected-version",
@@ -468,6 +504,7 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 		prev := st.last
 		first := len(sealed)
 		expected := st.version
+		suspect := false
 		for i := lo; i < hi; i++ {
 			if duplicate[i] {
 				continue
@@ -479,7 +516,16 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 				return nil, noRetry, err
 			}
 			if v != nil && !lookup {
-				return nil, retryWithLookup, nil
+				c.suspects = append(c.suspects, bi)
+				if !c.skipSuspects {
+					return nil, retryWithLookup, nil
+				}
+				// Go on without this batch: its state is dropped, and the
+				// batches after it see the stream as the store has it.
+				sealed = sealed[:first]
+				delete(byStream, b.Stream)
+				suspect = true
+				break
 			}
 			if v != nil {
 				return nil, noRetry, &RuleError{Stream: b.Stream, ID: ev.ID, Type: ev.Type, Index: i - lo, Rule: v.rule, Detail: v.detail}
@@ -489,11 +535,17 @@ func (l *Ledger) stage(ctx context.Context, c *call, lookup bool) (*staged, retr
 			apply(st, ov, ev, c.payloads[i])
 			versions[i] = ev.Version
 		}
+		if suspect {
+			continue
+		}
 		appendOf[bi] = len(appends)
 		prevs = append(prevs, prev)
 		appends = append(appends, store.StreamAppend{Stream: b.Stream, Expected: expected, Events: sealed[first:len(sealed):len(sealed)]})
 	}
 	c.sealed = sealed
+	if len(c.suspects) > 0 {
+		return nil, retryWithLookup, nil
+	}
 
 	// Seal each stream's chain; streams are independent.
 	parallel(len(appends), len(sealed), func(lo, hi int) {

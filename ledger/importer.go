@@ -125,6 +125,11 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 		// store, with nothing in flight.
 		return im.appendNow(ctx, batches)
 	}
+	return im.submit(ctx, s, batches)
+}
+
+// submit hands a staged call to the store and keeps it in flight.
+func (im *Importer) submit(ctx context.Context, s *staged, batches []Batch) error {
 	if len(s.appends) == 0 {
 		im.deliver(s.results)
 		return nil
@@ -139,6 +144,141 @@ func (im *Importer) Append(ctx context.Context, batches ...Batch) error {
 		}
 	}
 	return nil
+}
+
+// AppendEach is Append for a call whose streams are independent of each
+// other, such as the traces of an import: a stream the ledger refuses is
+// left out and its *RuleError returned in refused, and the other streams
+// are appended as one call. Each draft is prepared (sealed, validated,
+// encoded) once however many streams are refused, and a refusal is
+// decided by looking up the refused stream's IDs only, so that a call
+// with many refusals costs little more than one without. err is a
+// failure that stops the importer, or a refusal of a call AppendEach
+// cannot split (a registry change, a malformed call), as Append returns
+// it.
+func (im *Importer) AppendEach(ctx context.Context, batches ...Batch) (refused []*RuleError, err error) {
+	if im.err != nil {
+		return nil, im.err
+	}
+	total := 0
+	seen := make(map[string]bool, len(batches))
+	for _, b := range batches {
+		kind, _ := events.SplitStream(b.Stream)
+		if kind == events.StreamRegistry || len(b.Drafts) == 0 || seen[b.Stream] || im.p == nil {
+			return nil, im.Append(ctx, batches...)
+		}
+		seen[b.Stream] = true
+		total += len(b.Drafts)
+	}
+	if len(batches) == 0 {
+		return nil, nil
+	}
+	if !im.held {
+		im.l.gate.Lock()
+		im.held = true
+	}
+	c := newCall(batches, total)
+	for {
+		err := c.prepare(ctx, im.l)
+		var re *RuleError
+		if !errors.As(err, &re) {
+			if err != nil {
+				return refused, err
+			}
+			break
+		}
+		// A draft that does not validate: leave its stream out and
+		// prepare the rest again (rare: the caller validates first).
+		refused = append(refused, re)
+		rest := without(c.batches, re.Stream)
+		total = 0
+		for _, b := range rest {
+			total += len(b.Drafts)
+		}
+		c = newCall(rest, total)
+		if len(c.batches) == 0 {
+			return refused, nil
+		}
+	}
+	c.skipSuspects = true
+	for len(c.batches) > 0 {
+		s, again, err := im.l.stage(ctx, c, false)
+		if err != nil {
+			return refused, err
+		}
+		if again == noRetry {
+			return refused, im.submit(ctx, s, c.batches)
+		}
+		if again == retryWithLookup && len(c.suspects) > 0 {
+			// Decide each suspect stream alone, against the store, unless
+			// one of its IDs is in flight (then it may be a re-send of a
+			// call not yet durable: ask with nothing in flight).
+			drop := map[int]bool{}
+			resend, inflight := false, false
+			for _, bi := range c.suspects {
+				one := c.subset(func(i int) bool { return i == bi })
+				if im.inFlight(one) {
+					inflight = true
+					break
+				}
+				_, again1, err := im.l.stage(ctx, one, true)
+				var re *RuleError
+				switch {
+				case errors.As(err, &re):
+					refused = append(refused, re)
+					drop[bi] = true
+				case err != nil:
+					return refused, err
+				case again1 == noRetry:
+					resend = true // alone it passes: a re-send, or it needs the others
+				default:
+					inflight = true // a race: decide with nothing in flight
+				}
+			}
+			if !inflight {
+				if len(drop) > 0 {
+					c = c.subset(func(bi int) bool { return !drop[bi] })
+				}
+				if !resend {
+					continue // stage the rest again, without lookups
+				}
+				s, again, err = im.l.stage(ctx, c, true)
+				var re *RuleError
+				if errors.As(err, &re) {
+					refused = append(refused, re)
+					c = c.dropStream(re.Stream)
+					continue
+				}
+				if err != nil {
+					return refused, err
+				}
+				if again == noRetry {
+					return refused, im.submit(ctx, s, c.batches)
+				}
+			}
+		}
+		// In flight, or a race: decide against the store, with nothing in
+		// flight, one refusal at a time.
+		err = im.appendNow(ctx, c.batches)
+		var re *RuleError
+		if !errors.As(err, &re) {
+			return refused, err
+		}
+		refused = append(refused, re)
+		c = c.dropStream(re.Stream)
+	}
+	return refused, nil
+}
+
+// without returns batches without stream's.
+func without(batches []Batch, stream string) []Batch {
+	out := make([]Batch, 0, len(batches))
+	for _, b := range batches {
+		if b.Stream != stream {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // inFlight reports whether an event ID of c is in a call in flight.

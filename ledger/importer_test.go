@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/govledger/govledger/events"
@@ -323,6 +324,86 @@ func TestImporterResendInFlight(t *testing.T) {
 			}
 			if durable != want+len(calls[2]) {
 				t.Errorf("%d results delivered, want %d (the re-send acknowledged too)", durable, want+len(calls[2]))
+			}
+			verifyChains(t, st)
+		})
+	}
+}
+
+// AppendEach leaves out the streams the ledger refuses, says why, and
+// appends the others; a re-send is acknowledged, not refused.
+func TestImporterAppendEach(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) store.Store{
+		"memstore": func(t *testing.T) store.Store { return memstore.New() },
+		"pebble": func(t *testing.T) store.Store {
+			st, err := pebblestore.Open(t.TempDir(), pebblestore.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			l, _ := ledger.New(ctx, st, ledger.Config{})
+			s := eventstest.New()
+			calls := importStory(s)
+			im := l.NewImporter(ledger.ImporterConfig{InFlight: 4})
+			for _, c := range calls[:2] { // the district
+				if err := im.Append(ctx, c...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var batches []ledger.Batch
+			var good, bad []string
+			for i := range 12 {
+				c := s.Case(fmt.Sprintf("E-%d", i))
+				b := ledger.Batch{Stream: c.Stream, Expect: ledger.NoStream, Drafts: []events.Draft{c.Reported(events.ChannelHotline, eventstest.Pothole)}}
+				switch i % 4 {
+				case 1: // resolved by a unit that never accepted it
+					b.Drafts = append(b.Drafts, c.Resolved(eventstest.Water, events.OutcomeFixed))
+					bad = append(bad, c.Stream)
+				case 3: // accepted by a unit it was never sent to
+					b.Drafts = append(b.Drafts, c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeManual), c.Accepted(eventstest.Water))
+					bad = append(bad, c.Stream)
+				default:
+					b.Drafts = append(b.Drafts, c.Dispatched(eventstest.Center, eventstest.Roads, events.ModeManual), c.Accepted(eventstest.Roads))
+					good = append(good, c.Stream)
+				}
+				batches = append(batches, b)
+			}
+			refused, err := im.AppendEach(ctx, batches...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, re := range refused {
+				got = append(got, re.Stream+":"+re.Rule)
+			}
+			want := fmt.Sprintf("%s:not-holder %s:not-pending %s:not-holder %s:not-pending %s:not-holder %s:not-pending", bad[0], bad[1], bad[2], bad[3], bad[4], bad[5])
+			if strings.Join(got, " ") != want {
+				t.Errorf("refused %v, want %s", got, want)
+			}
+			// The same call again: the good streams are re-sends, the bad
+			// ones still refused.
+			refused, err = im.AppendEach(ctx, batches...)
+			if err != nil || len(refused) != len(bad) {
+				t.Fatalf("again: refused %d, %v; want the %d bad ones", len(refused), err, len(bad))
+			}
+			if err := im.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, stream := range good {
+				if v, _, err := st.StreamHead(ctx, stream); err != nil || v != 2 {
+					t.Errorf("%s at version %d, %v; want its 3 events once", stream, v, err)
+				}
+			}
+			for _, stream := range bad {
+				if v, _, _ := st.StreamHead(ctx, stream); v != store.NoStream {
+					t.Errorf("%s was written (version %d)", stream, v)
+				}
 			}
 			verifyChains(t, st)
 		})
