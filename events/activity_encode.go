@@ -8,14 +8,14 @@ import "unicode/utf8"
 // log is almost all activities, each with its own attributes.
 func appendActivity(b []byte, p *ActivityRecorded) []byte {
 	b = append(b, `{"activity":`...)
-	b = appendJSONString(b, p.Activity)
+	b = AppendJSONString(b, p.Activity)
 	for _, f := range [...]struct{ key, v string }{
 		{`,"lifecycle":`, p.Lifecycle}, {`,"resource":`, p.Resource}, {`,"role":`, p.Role},
 		{`,"group":`, p.Group}, {`,"instance":`, p.Instance},
 	} {
 		if f.v != "" {
 			b = append(b, f.key...)
-			b = appendJSONString(b, f.v)
+			b = AppendJSONString(b, f.v)
 		}
 	}
 	if len(p.Attributes) > 0 {
@@ -24,7 +24,7 @@ func appendActivity(b []byte, p *ActivityRecorded) []byte {
 	}
 	if p.Trace != nil {
 		b = append(b, `,"trace":{"name":`...)
-		b = appendJSONString(b, p.Trace.Name)
+		b = AppendJSONString(b, p.Trace.Name)
 		if len(p.Trace.Attributes) > 0 {
 			b = append(b, `,"attributes":`...)
 			b = appendAttributes(b, p.Trace.Attributes)
@@ -45,12 +45,12 @@ func appendAttributes(b []byte, attrs []Attribute) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"key":`...)
-		b = appendJSONString(b, a.Key)
+		b = AppendJSONString(b, a.Key)
 		b = append(b, `,"type":`...)
-		b = appendJSONString(b, a.Type)
+		b = AppendJSONString(b, a.Type)
 		if a.Value != "" {
 			b = append(b, `,"value":`...)
-			b = appendJSONString(b, a.Value)
+			b = AppendJSONString(b, a.Value)
 		}
 		if len(a.Children) > 0 {
 			b = append(b, `,"children":`...)
@@ -65,7 +65,7 @@ func appendAttributes(b []byte, attrs []Attribute) []byte {
 // escaping off: quote, backslash and control characters escaped (\b, \f,
 // \n, \r, \t short, the others as \u00xx), invalid UTF-8 as \ufffd, and
 // U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
