@@ -61,8 +61,9 @@ func appendAttributes(b []byte, attrs []Attribute) []byte {
 	return append(b, ']')
 }
 
-// appendJSONString appends s as encoding/json writes a string with HTML
-// escaping off: quote, backslash and control characters escaped (\b, \f,
+// AppendJSONString appends s as encoding/json writes a string with HTML
+// escaping off, for writers that build JSON by hand (canonical payloads,
+// exports): quote, backslash and control characters escaped (\b, \f,
 // \n, \r, \t short, the others as \u00xx), invalid UTF-8 as \ufffd, and
 // U+2028 and U+2029 escaped.
 func AppendJSONString(b []byte, s string) []byte {
