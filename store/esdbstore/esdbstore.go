@@ -259,6 +259,24 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 	return s.catchUp(ctx)
 }
 
+// each receives rs's events, passing each to fn, until the end of rs, an
+// error, or fn returning false; it closes rs.
+func each(rs *esdb.ReadStream, fn func(*esdb.ResolvedEvent) (more bool, err error)) error {
+	defer rs.Close()
+	for {
+		r, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if more, err := fn(r); err != nil || !more {
+			return err
+		}
+	}
+}
+
 // StreamHead reads the stream's last event.
 func (s *Store) StreamHead(ctx context.Context, stream string) (int64, events.Hash, error) {
 	var ev events.Event
@@ -268,17 +286,11 @@ func (s *Store) StreamHead(ctx context.Context, stream string) (int64, events.Ha
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		r, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		ev, err = fromRecorded(s.ns, r.Event)
-		found = err == nil
-		return err
+		return each(rs, func(r *esdb.ResolvedEvent) (bool, error) {
+			ev, err = fromRecorded(s.ns, r.Event)
+			found = err == nil
+			return false, err
+		})
 	})
 	if isCode(err, esdb.ErrorCodeResourceNotFound) {
 		return store.NoStream, events.ZeroHash, nil
@@ -304,27 +316,18 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, fn f
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			r, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		return each(rs, func(r *esdb.ResolvedEvent) (bool, error) {
 			ev, err := fromRecorded(s.ns, r.Event)
 			if err != nil {
-				return err
+				return false, err
 			}
 			pos, ok := s.idx.position(ev.ID)
 			if !ok || pos > head {
-				return nil // appended after the head this call saw
+				return false, nil // appended after the head this call saw
 			}
-			if fnErr = fn(store.Record{Position: pos, Event: ev}); fnErr != nil {
-				return fnErr
-			}
-		}
+			fnErr = fn(store.Record{Position: pos, Event: ev})
+			return true, fnErr
+		})
 	})
 	if fnErr != nil {
 		return fnErr
@@ -369,32 +372,24 @@ func (s *Store) readRange(ctx context.Context, from, to uint64, fn func(store.Re
 			if err != nil {
 				return err
 			}
-			defer rs.Close()
-			for next <= to {
-				r, err := rs.Recv()
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
+			return each(rs, func(r *esdb.ResolvedEvent) (bool, error) {
 				rec := r.OriginalEvent()
 				read++
 				cursor = rec.Position
 				want, _ := s.idx.entry(next)
 				if !s.streams.MatchString(rec.StreamID) || rec.Position != want.at {
-					continue // a foreign or system event, or one before it
+					return true, nil // a foreign or system event, or one before it
 				}
 				ev, err := fromRecorded(s.ns, rec)
 				if err != nil {
-					return err
+					return false, err
 				}
 				if fnErr = fn(store.Record{Position: next, Event: ev}); fnErr != nil {
-					return fnErr
+					return false, fnErr
 				}
 				next++
-			}
-			return nil
+				return next <= to, nil
+			})
 		})
 		if fnErr != nil {
 			return next, fnErr

@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 
@@ -305,17 +303,11 @@ func (s *Store) checkIndex(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			defer rs.Close()
-			r, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			rec := r.OriginalEvent()
-			same = rec.Position == want.at && ulid.ULID(rec.EventID) == want.id
-			return nil
+			return each(rs, func(r *esdb.ResolvedEvent) (bool, error) {
+				rec := r.OriginalEvent()
+				same = rec.Position == want.at && ulid.ULID(rec.EventID) == want.id
+				return false, nil
+			})
 		})
 		if err != nil {
 			return s.serverErr("check the index", err)
@@ -352,30 +344,23 @@ func (s *Store) catchUp(ctx context.Context) (uint64, error) {
 			if err != nil {
 				return err
 			}
-			defer rs.Close()
-			for {
-				r, err := rs.Recv()
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
+			return each(rs, func(r *esdb.ResolvedEvent) (bool, error) {
 				n++
 				rec := r.OriginalEvent()
 				if started && comparePos(rec.Position, last) <= 0 {
-					continue // the read starts at the last position read
+					return true, nil // the read starts at the last position read
 				}
 				if !s.streams.MatchString(rec.StreamID) {
 					b.skip(rec.Position)
-					continue
+					return true, nil
 				}
 				ev, err := fromRecorded(s.ns, rec)
 				if err != nil {
-					return err
+					return false, err
 				}
 				b.add(indexEntry{at: rec.Position, id: ev.ID, stream: ev.Stream, version: ev.Version, hash: ev.Hash})
-			}
+				return true, nil
+			})
 		})
 		if err != nil {
 			return 0, s.serverErr("index $all", err)
