@@ -340,10 +340,9 @@ func (s *Sink) batch(t *Trace, asCase bool) (ledger.Batch, error) {
 		if actor.Kind == "" {
 			actor = s.actor
 		}
+		// Validated by the ledger, which refuses the trace if one does
+		// not (skipped as "invalid event").
 		drafts[i] = events.Draft{ID: eventID(stream, i, e), Stream: stream, OccurredAt: e.Time, Actor: actor, Payload: p}
-		if err := drafts[i].Validate(); err != nil {
-			return ledger.Batch{}, Skip("invalid event", "%s, event %d: %v", t.Name, i+1, err)
-		}
 	}
 	if asCase && first {
 		s.drop(t.Attributes)
@@ -639,6 +638,8 @@ func (s *Sink) skipRefused(re *ledger.RuleError) {
 		s.Skip(Skip("stream already holds other events", "%s (import with a prefix to keep both)", re.Stream))
 	case "id-conflict":
 		s.Skip(Skip("already imported with other content", "%s: %s", re.Stream, re.Detail))
+	case "invalid":
+		s.Skip(Skip("invalid event", "%s, event %d: %s", re.Stream, re.Index+1, re.Detail))
 	default:
 		s.Skip(Skip("refused: "+re.Rule, "%s: %s", re.Stream, re.Detail))
 	}

@@ -394,3 +394,38 @@ func TestSinkAbortKeepsWhatWasWrittenAndRecordsNothing(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// A trace with an event the vocabulary refuses is skipped whole, with the
+// event named; a case trace with one is imported as activities when the
+// activities are valid. The traces around them land.
+func TestSinkInvalidEvent(t *testing.T) {
+	ctx := context.Background()
+	l, st := newLedger(t)
+	s, err := interop.NewSink(ctx, l, interop.SinkConfig{Format: events.FormatXES, Source: "x.xes", SHA256: strings.Repeat("00", 32), Fallback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := activityTrace("bad", "x", "y")
+	bad.Events[1].Attributes = []events.Attribute{{Key: "n", Type: events.AttrInt, Value: "1.5"}}
+	badCase := caseTrace("R-bad", "nypd")
+	badCase.Events[0].Payload.(*events.CaseReported).Channel = "carrier pigeon"
+	for _, tr := range []*interop.Trace{activityTrace("A", "x"), bad, badCase, activityTrace("B", "x")} {
+		if err := s.Add(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := s.Close(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams := map[string]int{}
+	for _, r := range readAll(t, st) {
+		streams[r.Event.Stream]++
+	}
+	if sum.Skipped["invalid event"] != 1 || streams["trace/bad"] != 0 || streams["trace/A"] != 1 || streams["trace/B"] != 1 {
+		t.Errorf("skipped %v, streams %v", sum.Skipped, streams)
+	}
+	if sum.Fallbacks["invalid"] != 1 || streams["trace/R-bad"] != 2 || streams["case/R-bad"] != 0 {
+		t.Errorf("fallbacks %v, streams %v: the case with an invalid report should come in as activities", sum.Fallbacks, streams)
+	}
+}
