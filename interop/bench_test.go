@@ -84,6 +84,8 @@ func BenchmarkSink(b *testing.B) {
 		raw = raw.Add(r)
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(total)/ours.Seconds(), "events/s")
+	rate := float64(total) / ours.Seconds()
+	b.ReportMetric(rate, "events/s")
 	b.ReportMetric(raw.EventsPerSecond(), "raw-events/s")
+	b.ReportMetric(rate/raw.EventsPerSecond(), "ratio")
 }

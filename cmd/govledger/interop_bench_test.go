@@ -138,6 +138,7 @@ func BenchmarkImportXES(b *testing.B) {
 	b.ReportMetric(float64(n)*runs/imp.Seconds(), "import-events/s")
 	b.ReportMetric(float64(n)*runs/exp.Seconds(), "export-events/s")
 	b.ReportMetric(raw.EventsPerSecond(), "raw-events/s")
+	b.ReportMetric(float64(n)*runs/imp.Seconds()/raw.EventsPerSecond(), "import-ratio")
 	b.ReportMetric(float64(impRSS)/(1<<20), "import-peak-MiB")
 	b.ReportMetric(float64(expRSS)/(1<<20), "export-peak-MiB")
 	b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
